@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install what the LibreOffice-based tests need: Calc (+ Writer for docx), the UNO
+# bridge for Debian's system python, pdftoppm and a CJK font (Chinese labels must
+# render in PDFs, otherwise glyphs become boxes). Idempotent: does nothing when
+# everything already works, so CI caches / dev machines pay nothing.
+set -euo pipefail
+
+PACKAGES=(libreoffice-calc libreoffice-writer python3-uno poppler-utils fonts-noto-cjk)
+
+ready() {
+    command -v soffice >/dev/null 2>&1 \
+        && /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 \
+        && command -v pdftoppm >/dev/null 2>&1 \
+        && { ! command -v fc-list >/dev/null 2>&1 || fc-list :lang=zh | grep -q .; }
+}
+
+if ready; then
+    echo "LibreOffice toolchain already installed: $(soffice --version 2>/dev/null | head -n1)"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+
+if ! ready; then
+    echo "install-libreoffice.sh: packages installed but soffice / uno / pdftoppm still unusable" >&2
+    exit 1
+fi
+echo "Installed: $(soffice --version 2>/dev/null | head -n1)"
