@@ -1,0 +1,32 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+from ..form import DEFAULT_FORM, Form, load_form
+
+FormOpt = Annotated[
+    str,
+    typer.Option("--form", help="报表定义：内置编号（见 xlflow forms）或 YAML 定义文件路径。", show_default=True),
+]
+YearOpt = Annotated[Optional[int], typer.Option("--year", help="报告年度，例如 2024。")]
+AgenciesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--agencies", help="单位名单：CSV（列 code,name 或 单位代码,单位名称；UTF-8 或 GBK）或 .xlsx。"),
+]
+
+DEFAULT_FORM_ID = DEFAULT_FORM
+
+
+def get_form(ref: str) -> Form:
+    return load_form(ref)
+
+
+def check_year(year: int | None) -> None:
+    if year is not None and not (2000 <= year <= 2100):
+        raise UsageError(f"年度 {year} 不合理，请填写四位年份，例如 2024。")

@@ -1,0 +1,106 @@
+"""The agency roster (单位名单): who must report, with their codes.
+
+Read from CSV (UTF-8 with or without BOM, or GBK/GB18030 as Excel on Chinese Windows saves it)
+or from the first sheet of an .xlsx/.xls/.ods. Any problem is a ``RosterError`` naming the
+file and the line, because the clerk fixes it in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import RosterError
+
+CODE_HEADERS = ("code", "单位代码", "代码", "agency_code")
+NAME_HEADERS = ("name", "单位名称", "名称", "agency_name")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str
+    line: int  # line in the roster file (1 = header)
+
+
+def load_roster(path: Path) -> list[Agency]:
+    path = Path(path)
+    if not path.is_file():
+        raise RosterError(f"单位名单文件不存在：{path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        rows = _spreadsheet_rows(path)
+    else:
+        rows = list(csv.reader(io.StringIO(_decode(path))))
+    return _parse(path, rows)
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(f"单位名单 {path} 的编码无法识别：请另存为“CSV UTF-8”或 .xlsx。")
+
+
+def _spreadsheet_rows(path: Path) -> list[list[str]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        data = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise RosterError(f"单位名单 {path} 无法打开：{exc}") from None
+    return [[_cell_text(v) for v in row] for row in data]
+
+
+def _cell_text(value) -> str:
+    # Codes typed as numbers come back as floats (1001.0): show them as typed.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _parse(path: Path, rows: list[list[str]]) -> list[Agency]:
+    rows = [[c.strip() for c in r] for r in rows]
+    header_at = next((i for i, r in enumerate(rows) if any(r)), None)
+    if header_at is None:
+        raise RosterError(f"单位名单 {path} 是空的。")
+    header = [h.lower() for h in rows[header_at]]
+    code_col = next((header.index(h) for h in CODE_HEADERS if h in header), None)
+    name_col = next((header.index(h) for h in NAME_HEADERS if h in header), None)
+    if code_col is None or name_col is None:
+        missing = "code（单位代码）" if code_col is None else "name（单位名称）"
+        raise RosterError(
+            f"单位名单 {path} 第{header_at + 1}行（表头）缺少列 {missing}。"
+            f"表头应为 code,name 或 单位代码,单位名称，实际为：{','.join(rows[header_at])}"
+        )
+    agencies: list[Agency] = []
+    seen_code: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if not any(row):
+            continue
+        code = row[code_col] if code_col < len(row) else ""
+        name = row[name_col] if name_col < len(row) else ""
+        if not code:
+            raise RosterError(f"单位名单 {path} 第{i}行：单位代码为空（单位名称“{name}”）。")
+        if not name:
+            raise RosterError(f"单位名单 {path} 第{i}行：单位名称为空（单位代码“{code}”）。")
+        for what, text in (("单位代码", code), ("单位名称", name)):
+            if _CONTROL.search(text):
+                raise RosterError(f"单位名单 {path} 第{i}行：{what}含有不可见的控制字符。")
+        if code in seen_code:
+            raise RosterError(f"单位名单 {path} 第{i}行：单位代码“{code}”与第{seen_code[code]}行重复。")
+        if name in seen_name:
+            raise RosterError(f"单位名单 {path} 第{i}行：单位名称“{name}”与第{seen_name[name]}行重复。")
+        seen_code[code], seen_name[name] = i, i
+        agencies.append(Agency(code, name, i))
+    if not agencies:
+        raise RosterError(f"单位名单 {path} 只有表头，没有单位。")
+    return agencies
