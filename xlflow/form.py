@@ -107,6 +107,15 @@ class RuleSpec(_Spec):
     show: ShowSpec | None = None
 
 
+class ChecksPanelSpec(_Spec):
+    """Where a sheet lists every live rule with its count of broken instances, and where the
+    overall status ("校验通过" / "有 N 处问题") and the warning count are shown."""
+
+    at: str
+    status: str
+    hint: str
+
+
 class SheetSpec(_Spec):
     key: str
     name: str = Field(max_length=31)
@@ -115,7 +124,7 @@ class SheetSpec(_Spec):
     landscape: bool = False
     repeat_rows: str | None = None
     freeze: str | None = None
-    checks_panel: str | None = None
+    checks_panel: ChecksPanelSpec | None = None
     labels: list[LabelSpec] = []
     fields: list[FieldSpec] = []
     grids: list[GridSpec] = []

@@ -17,13 +17,25 @@ from datetime import date, datetime
 import xlsxwriter
 
 from .. import __version__
-from ..cells import a1, col_index, col_letter, parse_a1, quote_sheet
+from ..cells import a1, col_index, col_letter, parse_a1, parse_range, quote_sheet
 from ..form import FieldDef, Form, RuleInstance, SheetDef, excel_range_list
 from .styles import Styles
 
 META_SHEET = "_xlflow"
 SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 MULTILINE_ROW_HEIGHT = 150
+DEFAULT_COL_WIDTH = 8.43
+DEFAULT_ROW_HEIGHT = 15.0
+LINE_HEIGHT = 13.5
+
+
+def _row_height(text: str, width: float) -> float:
+    """Height for wrapped text: no spreadsheet program autofits rows of a generated file, so a
+    long label (the two （六） rows of table 三) would otherwise be cut off on screen and paper.
+    A CJK character takes about two width units of a column."""
+    units = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+    lines = max(1, -(-int(units) // max(1, int(width * 0.95))))
+    return max(DEFAULT_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
 
 
 @dataclass(frozen=True)
@@ -141,13 +153,19 @@ class _SheetWriter:
                 ws.merge_range(*lb.merge, text, fmt)
             else:
                 ws.write_string(lb.row, lb.col, text, fmt)
-        tall_rows = set()
+        heights: dict[int, float] = {}
+        for lb in self.sheet.labels:
+            r1, c1, r2, c2 = lb.merge or (lb.row, lb.col, lb.row, lb.col)
+            if r1 == r2 and lb.style not in ("title", "subtitle"):
+                width = sum(spec.columns.get(col_letter(c), DEFAULT_COL_WIDTH) for c in range(c1, c2 + 1))
+                heights[r1] = max(heights.get(r1, 0), _row_height(self.stamp.fill(lb.text), width))
         for f in self.sheet.fields:
             self.write_field(f)
             if f.type.spec.multiline:
-                tall_rows.add(f.row)
-        for r in sorted(tall_rows):
-            ws.set_row(r, MULTILINE_ROW_HEIGHT)
+                heights[f.row] = MULTILINE_ROW_HEIGHT
+        for r, h in sorted(heights.items()):
+            if h > DEFAULT_ROW_HEIGHT:
+                ws.set_row(r, h)
         if spec.kind == "guide":
             self.write_guide()
         self.write_shown_checks()
@@ -212,8 +230,10 @@ class _SheetWriter:
             r0 = show.first_row - 1
             label_cols = min(self.form.fields[i.anchor].col for i in instances)
             for k, text in enumerate((show.lhs_label, show.rhs_label, "差额", "结果")):
-                if label_cols > 0:
+                if label_cols > 1:
                     ws.merge_range(r0 + k, 0, r0 + k, label_cols - 1, text, st.check_label())
+                elif label_cols == 1:
+                    ws.write_string(r0 + k, 0, text, st.check_label())
             for inst in instances:
                 col = self.form.fields[inst.anchor].col
                 lhs, _, rhs = inst.expr.comparison()
@@ -232,7 +252,7 @@ class _SheetWriter:
     def write_checks_panel(self) -> None:
         """Every live rule with its count of broken instances, and the overall status."""
         ws, st = self.ws, self.styles
-        r0, c0 = parse_a1(self.sheet.spec.checks_panel)
+        r0, c0 = parse_a1(self.sheet.spec.checks_panel.at)
         for k, text in enumerate(("规则", "说明", "级别", "问题数")):
             ws.write_string(r0, c0 + k, text, st.label("header"))
         grouped: dict[str, list[RuleInstance]] = defaultdict(list)
@@ -247,6 +267,8 @@ class _SheetWriter:
             parts = [f"IF({inst.expr.to_excel(self.ref, self.sum_ref)},0,1)" for inst in instances]
             ws.write_string(r, c0, f"{rule_id} {spec.title}", st.label("label"))
             ws.write_string(r, c0 + 1, spec.description.strip(), st.label("label"))
+            width = self.sheet.spec.columns.get(col_letter(c0 + 1), DEFAULT_COL_WIDTH)
+            ws.set_row(r, _row_height(spec.description.strip(), width))
             ws.write_string(r, c0 + 2, SEVERITY_ZH[spec.severity], st.label("label"))
             ws.write_formula(r, c0 + 3, "=" + "+".join(parts), st.check(), broken)
             rows[spec.severity].append((r, broken))
@@ -261,17 +283,18 @@ class _SheetWriter:
 
         errors_f, errors = total("error")
         warns_f, warns = total("warning")
-        # The status cells sit right above the panel (row labels "校验状态"/"提示" come from the definition).
-        status_row, hint_row = r0 - 3, r0 - 2
         status = "校验通过" if errors == 0 else f"有 {errors} 处问题"
-        ws.merge_range(status_row, c0 + 1, status_row, c0 + 3, "", st.status())
-        ws.write_formula(status_row, c0 + 1, f'=IF(({errors_f})=0,"校验通过","有 "&({errors_f})&" 处问题")', st.status(), status)
         hint = "无" if warns == 0 else f"有 {warns} 处提示，请核对"
-        ws.merge_range(hint_row, c0 + 1, hint_row, c0 + 3, "", st.status())
-        ws.write_formula(hint_row, c0 + 1, f'=IF(({warns_f})=0,"无","有 "&({warns_f})&" 处提示，请核对")', st.status(), hint)
-        for row, _ in ((status_row, 0), (hint_row, 0)):
-            rng = (row, c0 + 1, row, c0 + 1)
-            ws.conditional_format(*rng, {"type": "text", "criteria": "begins with", "value": "有", "format": st.bad()})
+        panel = self.sheet.spec.checks_panel
+        for where, formula, cached in (
+            (panel.status, f'=IF(({errors_f})=0,"校验通过","有 "&({errors_f})&" 处问题")', status),
+            (panel.hint, f'=IF(({warns_f})=0,"无","有 "&({warns_f})&" 处提示，请核对")', hint),
+        ):
+            r1, c1, r2, c2 = parse_range(where)
+            if (r1, c1) != (r2, c2):
+                ws.merge_range(r1, c1, r2, c2, "", st.status())
+            ws.write_formula(r1, c1, formula, st.status(), cached)
+            ws.conditional_format(r1, c1, r1, c1, {"type": "text", "criteria": "begins with", "value": "有", "format": st.bad()})
 
 
 def _validation(f: FieldDef) -> dict:

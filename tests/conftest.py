@@ -1,0 +1,37 @@
+"""Shared fixtures. Builders for returned workbooks live next to the tests that need them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlflow.form import load_form
+from xlflow.template import TemplateFactory
+
+TESTS = Path(__file__).resolve().parent
+MINI_FORM = TESTS / "forms" / "mini-2099.yaml"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from the current code")
+
+
+@pytest.fixture(scope="session")
+def form():
+    return load_form("gov-info-annual-2021")
+
+
+@pytest.fixture(scope="session")
+def mini_form():
+    return load_form(MINI_FORM)
+
+
+@pytest.fixture(scope="session")
+def factory(form):
+    return TemplateFactory(form, 2024)
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))
