@@ -54,13 +54,28 @@ def main() -> None:
     except typer.Abort:
         typer.secho("已取消。", err=True)
         sys.exit(1)
-    except Exception as exc:  # click's own usage errors are ClickException subclasses
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        if hasattr(exc, "exit_code") and hasattr(exc, "format_message"):
+            # click's usage errors (typer vendors click, so match by shape, not by class)
+            typer.secho(f"用法错误：{_usage_message(exc)}", fg="red", err=True)
+            typer.echo("运行 xlflow --help 或 xlflow <命令> --help 查看用法。", err=True)
+            sys.exit(2)
         if os.environ.get("XLFLOW_DEBUG"):
             raise
         typer.secho(f"内部错误：{type(exc).__name__}: {exc}（设置环境变量 XLFLOW_DEBUG=1 可查看详细信息）", fg="red", err=True)
         sys.exit(1)
+
+
+def _usage_message(exc) -> str:
+    name = type(exc).__name__
+    param = getattr(exc, "param", None)
+    opt = "/".join(getattr(param, "opts", []) or []) or getattr(param, "name", "") or ""
+    if name == "MissingParameter":
+        return f"缺少必需的参数 {opt}"
+    if name == "NoSuchOption":
+        return f"没有这个选项：{getattr(exc, 'option_name', '')}"
+    if name == "BadParameter":
+        return f"参数 {opt} 的值不正确：{exc.format_message()}"
+    if name == "UsageError" and "No such command" in exc.format_message():
+        return f"没有这个命令：{exc.format_message().split('No such command')[-1].strip(' .')}"
+    return exc.format_message()

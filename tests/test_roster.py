@@ -1,0 +1,68 @@
+"""The roster as clerks really save it: UTF-8 with/without BOM, GBK from Excel, .xlsx."""
+
+from __future__ import annotations
+
+import pytest
+import xlsxwriter
+
+from xlflow.errors import RosterError
+from xlflow.roster import load_roster
+
+ROWS = "单位代码,单位名称\n370829001,嘉祥县人民政府办公室\n370829002,嘉祥县发展和改革局\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_encodings(tmp_path, encoding):
+    path = tmp_path / "名单.csv"
+    path.write_bytes(ROWS.encode(encoding))
+    agencies = load_roster(path)
+    assert [(a.code, a.name, a.line) for a in agencies] == [
+        ("370829001", "嘉祥县人民政府办公室", 2),
+        ("370829002", "嘉祥县发展和改革局", 3),
+    ]
+
+
+def test_english_headers_extra_columns_and_blank_lines(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("name,code,备注\n 甲单位 , A1 ,x\n\n乙单位,A2,\n", encoding="utf-8")
+    assert [(a.code, a.name) for a in load_roster(path)] == [("A1", "甲单位"), ("A2", "乙单位")]
+
+
+def test_xlsx_roster_with_numeric_codes(tmp_path):
+    path = tmp_path / "r.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["单位代码", "单位名称"])
+    ws.write_row(1, 0, [370829001, "甲单位"])
+    ws.write_row(2, 0, ["B-2", "乙单位"])
+    wb.close()
+    assert [(a.code, a.name) for a in load_roster(path)] == [("370829001", "甲单位"), ("B-2", "乙单位")]
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("单位名称\n甲\n", "第1行（表头）缺少列 code（单位代码）"),
+        ("code,name\nA1,甲\nA1,乙\n", "第3行：单位代码“A1”与第2行重复"),
+        ("code,name\nA1,甲\nA2,\n", "第3行：单位名称为空"),
+        ("code,name\nA1,甲\n,乙\n", "第3行：单位代码为空"),
+        ("code,name\nA1,甲\nA2,甲\n", "第3行：单位名称“甲”与第2行重复"),
+        ("code,name\n", "只有表头"),
+        ("", "是空的"),
+    ],
+)
+def test_bad_rosters_name_the_line(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RosterError) as err:
+        load_roster(path)
+    assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_missing_and_undecodable_files(tmp_path):
+    with pytest.raises(RosterError, match="不存在"):
+        load_roster(tmp_path / "nope.csv")
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"\xff\xfe\x00\x81\x30\x81\x30\xff")
+    with pytest.raises(RosterError):
+        load_roster(path)
