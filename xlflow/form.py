@@ -131,6 +131,49 @@ class SheetSpec(_Spec):
     tables: list[str] = []
 
 
+class ReportTextSpec(_Spec):
+    """One sentence template of the published report. ``{agency_name}``, ``{year}``,
+    ``{scope_name}`` and ``{<field id>}`` are filled in; ``[...]`` is dropped when a value inside
+    it is empty; ``{units:<field id>}`` lists the member units of a summary (``item`` each)."""
+
+    text: str
+    when: str | None = None  # expression over field ids; the sentence is used only when true
+    item: str = "{name}{value}"
+
+
+class ReportBlockSpec(_Spec):
+    """A piece of a report section: a narrative field, a sheet's tables, or a chart."""
+
+    kind: Literal["text", "table", "chart"] = "text"
+    field: str | None = None
+    heading: str | None = None  # default: the field's label; "" for none
+    run_in: str | None = None  # heading starts the paragraph, joined by this separator
+    optional: bool = False  # left out when empty instead of marked as missing
+    fallback: list[ReportTextSpec] = []  # when the field is empty: first sentence whose `when` holds
+    summary: list[ReportTextSpec] = []  # county summary: data sentences shown under the heading
+    sheet: str | None = None  # table: default the section's sheet
+    title: str = ""  # chart
+    rows: str | None = None  # chart: set iterated as {row}
+    label: str | None = None  # chart: id pattern of the category names, e.g. "cat.{row}.name"
+    value: str | None = None  # chart: id pattern of the counts
+
+
+class ReportSectionSpec(_Spec):
+    sheet: str | None = None
+    heading: str | None = None  # default: the sheet's title label
+    blocks: list[ReportBlockSpec] = []  # default: the sheet's tables
+
+
+class ReportSpec(_Spec):
+    """How the publishable report is laid out; optional (a plain layout is derived otherwise)."""
+
+    title: str = "{agency_name}{year}年{form_title}"
+    preamble: list[str] = []
+    summary_preamble: list[str] = []
+    scope_name: str = "全县"
+    sections: list[ReportSectionSpec] = []
+
+
 class FormSpec(_Spec):
     form_id: str
     version: str
@@ -145,6 +188,7 @@ class FormSpec(_Spec):
     sheets: list[SheetSpec]
     derived: list[DerivedSpec] = []
     rules: list[RuleSpec] = []
+    report: ReportSpec | None = None
 
     @field_validator("sets", mode="before")
     @classmethod
