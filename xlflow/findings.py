@@ -1,0 +1,308 @@
+"""The catalog of finding codes: every problem xlflow can report about a returned workbook.
+
+Each kind has a stable code (never renamed once released), a severity, a Chinese title and
+message template, and a description for the docs. Rules declared in a form definition (R1,
+S4, …) and the rules of its derived cells (R2, R3, R4) are findings too; their text comes from
+the definition, so they are not listed here but rendered by ``rule_docs``.
+
+``finding(code, ...)`` is the one way validation builds a catalog finding: positions and values
+are passed as keywords, the message is rendered from the template, so no caller hand-writes the
+Chinese text. ``python -m xlflow.findings [FORM]`` prints ``docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .results import Finding, Severity
+
+Group = Literal["file", "identity", "layout", "value"]
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    code: str
+    group: Group
+    severity: Severity
+    title: str
+    template: str  # Chinese; {placeholders} come from finding() keywords
+    description: str
+    unreadable: bool = False  # the file cannot be used at all
+
+
+_KINDS = [
+    # -- the file itself ---------------------------------------------------------------------
+    FindingKind("file-not-spreadsheet", "file", "error", "不是电子表格",
+                "这个文件不是Excel或WPS表格文件（{what}）。请报送县里下发的填报模板（.xlsx）。",
+                "文件内容不是 .xlsx/.xlsm/.xls/.ods 工作簿（例如 PDF、Word 文档、图片、网页或空文件），与文件扩展名无关。",
+                unreadable=True),
+    FindingKind("file-corrupt", "file", "error", "文件已损坏",
+                "文件已损坏，无法打开（{what}）。请在Excel或WPS中打开确认后重新保存，再报送。",
+                "压缩包被截断、校验失败或工作簿内容无法解析（常见于下载或复制中断的文件）。",
+                unreadable=True),
+    FindingKind("file-io-error", "file", "error", "文件无法读取",
+                "无法读取这个文件（{what}）。请确认文件存在且没有被其他程序占用。",
+                "操作系统层面的读取失败（文件不存在、无权限、被占用）。",
+                unreadable=True),
+    FindingKind("file-encrypted", "file", "error", "文件设置了打开密码",
+                "文件设置了打开密码，无法读取。请在Excel中取消“用密码进行加密”后重新保存再报送（工作表保护密码不受影响）。",
+                "工作簿被加密（OLE 加密容器中的 .xlsx，或带密码的 .xls）。",
+                unreadable=True),
+    FindingKind("file-too-large", "file", "error", "文件过大或异常压缩",
+                "文件异常：{what}。这不是正常的填报文件，请重新用下发的模板填写。",
+                "文件或其中某个部件超过安全上限，或压缩比异常（“压缩炸弹”）。读取前按压缩包目录中的大小检查，不会解压。",
+                unreadable=True),
+    FindingKind("file-hostile-xml", "file", "error", "文件含有不安全的内容",
+                "文件中的 {part} 含有不安全的XML结构（{what}），已拒绝读取。请重新用下发的模板填写。",
+                "XML 部件含有 DTD/实体声明等可被用于攻击的结构；xlflow 用 defusedxml 解析，遇到即拒绝。",
+                unreadable=True),
+    FindingKind("file-format-converted", "file", "info", "非 .xlsx 格式",
+                "文件以 {kind} 格式保存（{application}）。已读取；下次请按模板原格式（.xlsx）保存。",
+                "文件是 .xls 或 .ods 等格式：可以读取，但模板的保护和校验可能已丢失。"),
+    FindingKind("file-macros", "file", "info", "含有宏",
+                "文件含有宏（.xlsm）。宏不会被执行，只读取单元格的值；下次请保存为 .xlsx。",
+                "启用宏的工作簿：xlflow 从不执行宏，只读数据。"),
+    FindingKind("external-links", "file", "warning", "含有外部链接",
+                "文件含有指向其他工作簿的链接（{what}），但填报单元格没有使用它们。建议断开链接（数据→编辑链接→断开链接）后再报送。",
+                "工作簿含有外部链接部件（xl/externalLinks/），但没有填报单元格的公式引用其他工作簿。"),
+    # -- identity ------------------------------------------------------------------------------
+    FindingKind("not-a-template", "identity", "error", "不是下发的填报模板",
+                "文件不是“{form_title}”的填报模板（{what}）。请使用县里下发的模板填写。",
+                "文件中既没有 xlflow 模板标识，表格标签也与报表定义不符。",
+                unreadable=True),
+    FindingKind("identity-missing", "identity", "warning", "缺少模板标识",
+                "文件中没有模板标识信息（可能是把内容复制到了新建的工作簿）。已按表格位置读取；请使用下发的模板报送。",
+                "没有 xlflow_* 自定义属性和 _xlflow 工作表，但版式与定义一致，数据可以读取。"),
+    FindingKind("wrong-form", "identity", "error", "报表种类不符",
+                "这是“{actual}”报表的文件，不是本次收集的“{expected}”。请报送正确的报表。",
+                "文件标识的报表编号与本次校验使用的报表定义不同。",
+                unreadable=True),
+    FindingKind("old-2019-layout", "identity", "error", "使用了2019年旧版格式",
+                "文件使用的是2019年试行格式（工作表“{sheet}”中有旧版栏目“{marker}”）。请改用按国办公开办函〔2021〕30号格式制作的新模板重新填写。",
+                "表格中出现了只有 2019 试行格式才有的栏目（见报表定义的 supersedes_markers）。",
+                unreadable=True),
+    FindingKind("template-outdated", "identity", "warning", "模板版本不同",
+                "文件使用的模板版本为 {actual}，当前为 {expected}。已按当前定义核对版式。",
+                "模板的版本号或版式指纹与当前定义不同；版式核对会指出具体差异。"),
+    FindingKind("wrong-year", "identity", "error", "报告年度不符",
+                "文件的报告年度是{actual}年，本次收集的是{expected}年。请使用{expected}年度的模板报送。",
+                "模板标识中的年度与 --year 不同。"),
+    FindingKind("unknown-agency", "identity", "error", "单位不在名单中",
+                "单位代码“{actual}”（{name}）不在单位名单中。请核对是否使用了本单位的模板。",
+                "模板标识中的单位代码不在 --agencies 名单里。"),
+    FindingKind("agency-name-mismatch", "identity", "warning", "单位名称与名单不一致",
+                "单位代码“{code}”在名单中的名称是“{expected}”，文件中是“{actual}”。",
+                "单位代码在名单中，但名称不同（可能改过名，或用了别的单位的模板）。"),
+    FindingKind("identity-conflict", "identity", "warning", "预填信息被改动",
+                "“{label}”单元格为“{actual}”，与模板标识“{expected}”不一致。预填信息不能修改；如确有错误请联系县政务公开办。",
+                "预填的单位名称、代码或年度单元格与模板标识不同。"),
+    FindingKind("summary-not-supported", "identity", "error", "暂不支持汇总表",
+                "这是汇总表，本版本尚不支持读取汇总表（{what}）。",
+                "文件是 xlflow 汇总生成的汇总表，但汇总表读取功能不可用。",
+                unreadable=True),
+    # -- layout ---------------------------------------------------------------------------------
+    FindingKind("sheet-missing", "layout", "error", "缺少工作表",
+                "缺少工作表“{sheet}”（文件中的工作表：{present}）。请不要删除或改名工作表，用下发的模板重新填写。",
+                "定义中的工作表在文件中找不到，也无法通过定义名称或表格标签找回。",
+                unreadable=True),
+    FindingKind("sheet-renamed", "layout", "warning", "工作表被改名",
+                "工作表“{expected}”被改名为“{actual}”。已按{how}读取；今后请勿修改工作表名称。",
+                "工作表名称与定义不同，但通过定义名称或表格标签能确定是哪一张表。"),
+    FindingKind("layout-moved", "layout", "warning", "插入或删除了行列",
+                "工作表“{sheet}”插入或删除了行、列（{detail}）：{count}个填报单元格的位置变了，例如“{label}”从{expected}移到了{actual}。已按{how}读取，请核对；今后请勿增删行列。",
+                "填报单元格不在定义的位置，但通过定义名称或表格标签找到了它们。"),
+    FindingKind("label-mismatch", "layout", "warning", "表格标签被改动",
+                "{cell}单元格应为“{expected}”，文件中为“{actual}”。请勿修改表格的栏目文字。",
+                "标签单元格的文字与定义不同（数字仍按位置读取）。"),
+    FindingKind("layout-unrecognised", "layout", "error", "版式无法识别",
+                "工作表“{sheet}”的版式与模板不符（{what}），无法确定各数字的位置。请用下发的模板重新填写。",
+                "标签大量不符，且定义名称和表格标签都无法定位填报单元格。",
+                unreadable=True),
+    # -- values ----------------------------------------------------------------------------------
+    FindingKind("value-normalised", "value", "info", "数值已规范化",
+                "“{actual}”按数字{expected}读取。下次请直接填写数字。",
+                "以文本形式存储的整数、全角数字、多余空格、千分位逗号（如“1,234”）：接受并规范化。"),
+    FindingKind("value-blank", "value", "error", "数字单元格为空",
+                "单元格为空。没有发生的事项请填0，不要留空。",
+                "数字单元格为空（包括只有空格）。"),
+    FindingKind("value-placeholder", "value", "error", "用符号代替了0",
+                "单元格填的是“{actual}”。没有发生的事项请填数字0，不要填写“/”“—”“无”等符号。",
+                "数字单元格中填写了“/”“—”“无”“-”等占位符号。"),
+    FindingKind("value-not-number", "value", "error", "不是数字",
+                "单元格填的是“{actual}”，不是数字。请只填写{what}。",
+                "数字单元格中是无法识别为数字的文字。"),
+    FindingKind("value-negative", "value", "error", "负数",
+                "单元格填的是{actual}，不能为负数。请填写不小于{expected}的数。",
+                "数字小于类型规定的最小值（件数、金额都不能为负）。"),
+    FindingKind("value-too-large", "value", "error", "数值过大",
+                "单元格填的是{actual}，超过了上限{expected}。请核对。",
+                "数字大于类型规定的最大值。"),
+    FindingKind("value-not-integer", "value", "error", "件数不是整数",
+                "单元格填的是{actual}，件数只能是整数。请填写整数（例如{expected}）。",
+                "整数类型（件数）单元格中有小数。"),
+    FindingKind("value-too-many-decimals", "value", "error", "小数位数过多",
+                "单元格填的是{actual}，单位为{unit}，至多保留{decimals}位小数。请核对单位，改为例如{expected}。",
+                "金额的小数位数超过类型规定（万元至多4位：6位小数通常是把“元”当成了“万元”或直接粘贴了计算结果）。"),
+    FindingKind("value-date", "value", "error", "数字单元格中是日期",
+                "单元格是日期（{actual}），这里应填写{what}。请把单元格格式改为“常规”后重新填写数字。",
+                "数字单元格中是日期或时间（常因单元格格式被改成日期）。"),
+    FindingKind("value-formula-error", "value", "error", "公式错误值",
+                "单元格显示错误值“{actual}”。请改为直接填写数字。",
+                "单元格是公式错误（#REF!、#DIV/0!、#VALUE! 等）。"),
+    FindingKind("value-external-link", "value", "error", "引用了其他工作簿",
+                "单元格的公式引用了其他工作簿（{actual}）。请改为直接填写数字。",
+                "填报单元格中的公式指向外部工作簿；报送的文件必须自带数字。"),
+    FindingKind("value-required", "value", "error", "必填项为空",
+                "“{label}”为必填项，不能为空。",
+                "定义中标记为必填（required）的单元格为空。"),
+    FindingKind("value-too-long", "value", "error", "文字过长",
+                "文字有{actual}字，超过了{expected}字的上限。请精简。",
+                "文字超过类型规定的最大长度。"),
+    FindingKind("value-not-in-choices", "value", "error", "不是可选项",
+                "单元格填的是“{actual}”。请从下拉列表中选择：{expected}。",
+                "选择类型的单元格中不是规定的选项之一。"),
+    FindingKind("value-not-date", "value", "error", "不是日期",
+                "单元格填的是“{actual}”，不是日期。请填写日期，例如 2025-01-15。",
+                "日期类型单元格中的内容无法识别为日期。"),
+]
+
+CATALOG: dict[str, FindingKind] = {k.code: k for k in _KINDS}
+
+# Messages of derived-cell findings (R2/R3/R4 in the 2021 form: the rule named by each derived
+# cell of the definition), chosen by what the file shows about the cell.
+DERIVED_TEMPLATES = {
+    "typed": "“{label}”应为各项之和{expected}，但单元格中是手工填写的{actual}（公式被改掉了）。请恢复公式，或改为{expected}。",
+    "stale": "“{label}”保存的结果是{actual}，按各项重新计算应为{expected}：保存文件的软件（{application}）没有重新计算公式。请在Excel或WPS中打开，重新计算（Ctrl+Alt+F9）后保存。",
+    "unknown": "“{label}”的数值是{actual}，按各项重新计算应为{expected}。可能是公式被改成了手填数字，或保存文件的软件没有重新计算。请核对后改为{expected}。",
+}
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def format_value(value: Any) -> str:
+    """A value as a clerk would type it: 12 not 12.0, 0.1 not 0.1000000001."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.10f}".rstrip("0").rstrip(".")
+    if value is None:
+        return "（空）"
+    return str(value)
+
+
+def render(template: str, params: dict[str, Any]) -> str:
+    """Fill ``{name}`` placeholders (names may contain dots, e.g. ``{fee.collected}``)."""
+
+    def repl(m: re.Match[str]) -> str:
+        key = m.group(1)
+        return format_value(params[key]) if key in params else m.group(0)
+
+    return _PLACEHOLDER.sub(repl, template)
+
+
+def finding(
+    code: str,
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    field: str | None = None,
+    expected: Any = None,
+    actual: Any = None,
+    row_label: str | None = None,
+    col_label: str | None = None,
+    severity: Severity | None = None,
+    **params: Any,
+) -> Finding:
+    kind = CATALOG[code]
+    message = render(kind.template, {"expected": expected, "actual": actual, "sheet": sheet, "cell": cell, **params})
+    return Finding(
+        rule=code,
+        severity=severity or kind.severity,
+        message=message,
+        sheet=sheet,
+        cell=cell,
+        field=field,
+        expected=expected,
+        actual=actual,
+        row_label=row_label,
+        col_label=col_label,
+    )
+
+
+def is_unreadable(f: Finding) -> bool:
+    kind = CATALOG.get(f.rule)
+    return bool(kind and kind.unreadable)
+
+
+# -- documentation ---------------------------------------------------------------------------
+
+_GROUP_TITLES = {
+    "file": "文件",
+    "identity": "身份（报表、年度、单位）",
+    "layout": "版式",
+    "value": "单元格的值（R5 数值规则）",
+}
+_SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
+
+
+def rule_docs(form) -> str:
+    """docs/rules.md: the form's rules and derived cells, then every catalog code."""
+    lines = [
+        f"# 校验规则与问题代码：{form.spec.title}（{form.form_id} {form.version}）",
+        "",
+        "<!-- 本文件由 `python -m xlflow.findings` 生成，请勿手工修改；测试会检查它是否过期。 -->",
+        "",
+        "每条问题（finding）都有稳定的代码：报表定义中的规则用规则编号（R1、S4 等），"
+        "其余用英文短横线代码。级别：错误（error）使文件不合格；提示（warning）和信息（info）不影响合格。",
+        "标记“无法读取”的问题使整个文件被判为无法读取（unreadable）。",
+        "",
+        "## 报表定义中的规则",
+        "",
+        "| 代码 | 级别 | 名称 | 说明 | 实例数 | 需上年数据 |",
+        "|---|---|---|---|---|---|",
+    ]
+    counts: dict[str, int] = {}
+    for inst in form.rules:
+        counts[inst.id] = counts.get(inst.id, 0) + 1
+    for spec in form.spec.rules:
+        desc = " ".join(spec.description.split()) or spec.title
+        lines.append(
+            f"| {spec.id} | {_SEVERITY_ZH[spec.severity]} | {spec.title} | {desc} | {counts.get(spec.id, 0)} | "
+            f"{'是（--previous）' if spec.needs_previous else '否'} |"
+        )
+    lines += [
+        "",
+        "## 公式单元格（合计）的规则",
+        "",
+        "合计单元格一律按明细重新计算，不信任文件中缓存的结果。缓存值与重算值不一致"
+        "（公式被改成了手填数字，或保存文件的软件没有重新计算）时，以该合计的规则编号报告，级别为错误。",
+        "",
+        "| 代码 | 单元格数 | 示例 | 计算方法 |",
+        "|---|---|---|---|",
+    ]
+    by_rule: dict[str, list] = {}
+    for d in form.derived:
+        by_rule.setdefault(d.rule, []).append(d)
+    for rule, items in by_rule.items():
+        d = items[0]
+        f = form.fields[d.field_id]
+        lines.append(f"| {rule} | {len(items)} | {f.sheet}!{f.cell}（{' / '.join(f.label_path)}） | `{d.expr.text}` |")
+    for group, title in _GROUP_TITLES.items():
+        lines += ["", f"## {title}", "", "| 代码 | 级别 | 名称 | 说明 | 消息模板 |", "|---|---|---|---|---|"]
+        for k in _KINDS:
+            if k.group != group:
+                continue
+            sev = _SEVERITY_ZH[k.severity] + ("，无法读取" if k.unreadable else "")
+            lines.append(f"| `{k.code}` | {sev} | {k.title} | {k.description} | {k.template} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised by tests through rule_docs
+    import sys
+
+    from .form import load_form
+
+    sys.stdout.write(rule_docs(load_form(sys.argv[1] if len(sys.argv) > 1 else "gov-info-annual-2021")))

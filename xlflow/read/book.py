@@ -1,0 +1,119 @@
+"""One returned workbook, opened once: identity, application, sheet grids, names on demand.
+
+Values come from python-calamine (xlsx, xlsm, xls, ods alike); the few metadata parts are read
+from the zip directly. Grids are read per sheet when first asked for, and names and formulas
+only when layout or value checks need them, so a clean return costs one zip open, two small XML
+parts and the form's sheets.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cached_property
+
+from python_calamine import CalamineWorkbook, PasswordError
+
+from . import meta
+from .archive import ReadProblem, Sniffed, sniff
+from .formulas import external_formulas, has_external_links, sheet_formulas
+
+IDENTITY_PREFIX = "xlflow_"
+Grid = list[list[object]]
+
+
+class Book:
+    def __init__(self, data: bytes, meta_sheet: str):
+        self.sn: Sniffed = sniff(data)
+        self.kind = self.sn.kind
+        self.meta_sheet = meta_sheet
+        self._grids: dict[str, Grid] = {}
+        try:
+            self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self.sheet_names: list[str] = list(self._wb.sheet_names)
+        except PasswordError:
+            raise ReadProblem("file-encrypted") from None
+        except Exception as exc:  # calamine raises its own error types for broken parts
+            raise _calamine_problem(exc) from None
+
+    def close(self) -> None:
+        self._wb.close()
+        if self.sn.zip is not None:
+            self.sn.zip.close()
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- metadata ------------------------------------------------------------------------------
+    @cached_property
+    def application(self) -> str:
+        if self.kind == "xls":
+            return ""
+        return meta.application(self.sn)
+
+    @cached_property
+    def properties(self) -> dict[str, str]:
+        return {k: v for k, v in meta.custom_properties(self.sn).items() if k.startswith(IDENTITY_PREFIX)}
+
+    @cached_property
+    def meta_rows(self) -> dict[str, str]:
+        """The key/value rows at the top of the metadata sheet (read in every format)."""
+        if self.meta_sheet not in self.sheet_names:
+            return {}
+        out: dict[str, str] = {}
+        for row in self.grid(self.meta_sheet):
+            key = str(row[0]).strip() if row and row[0] is not None else ""
+            if not key:
+                break
+            if key.startswith(IDENTITY_PREFIX) and len(row) > 1:
+                value = row[1]
+                out[key] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+        return out
+
+    @cached_property
+    def identity(self) -> dict[str, str]:
+        """xlflow_* keys: custom properties first (cheap), the metadata sheet fills the gaps
+        (an .xls keeps no custom properties we can read; a summary may keep extra keys there)."""
+        props = dict(self.properties)
+        if "xlflow_form_id" not in props or "xlflow_kind" not in props:
+            for k, v in self.meta_rows.items():
+                props.setdefault(k, v)
+        return props
+
+    @cached_property
+    def defined_names(self) -> dict[str, tuple[str, int, int]]:
+        if self.kind == "xls":
+            return {}
+        return meta.defined_names(self.sn)
+
+    # -- cells ----------------------------------------------------------------------------------
+    def grid(self, sheet: str) -> Grid:
+        if sheet not in self._grids:
+            try:
+                self._grids[sheet] = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise _calamine_problem(exc, sheet) from None
+        return self._grids[sheet]
+
+    def external_formulas(self, sheets: list[str]) -> dict[tuple[str, str], str] | None:
+        """Cells with formulas into other workbooks; None when the file has no external links."""
+        if self.kind not in ("xlsx", "xlsm") or not has_external_links(self.sn):
+            return None
+        return external_formulas(self.sn, sheets)
+
+    def formulas(self, sheet: str) -> dict[str, str] | None:
+        if self.kind not in ("xlsx", "xlsm"):
+            return None
+        return sheet_formulas(self.sn, sheet)
+
+
+def _calamine_problem(exc: Exception, sheet: str | None = None) -> ReadProblem:
+    text = str(exc)
+    if "password" in text.lower() or "encrypt" in text.lower():
+        return ReadProblem("file-encrypted")
+    if "entity" in text.lower() or "doctype" in text.lower():
+        return ReadProblem("file-hostile-xml", part=sheet or "工作表", what=text[:120])
+    where = f"工作表“{sheet}”" if sheet else "工作簿"
+    return ReadProblem("file-corrupt", what=f"{where}无法解析：{text[:200]}")

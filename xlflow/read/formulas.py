@@ -1,0 +1,54 @@
+"""Formula text of a few cells, read from the sheet XML only when a question needs it.
+
+calamine gives values, not formulas. Two questions need formulas: which input cells point to
+another workbook (only asked when the file has ``xl/externalLinks/`` parts), and whether a total
+whose cached value is wrong still holds its formula (a formula typed over with a number, or a
+file saved by a program that does not recalculate). Both are rare, so the sheet XML is
+decompressed and scanned only then. The scan is a regular expression over bytes: it expands
+nothing, so it is safe on hostile input.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import unescape
+
+from .archive import ReadProblem, Sniffed
+from .meta import sheet_parts
+
+_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
+_EXTERNAL = re.compile(r"\[\d+\]")
+
+
+def has_external_links(sn: Sniffed) -> bool:
+    return any(n.startswith("xl/externalLinks/") for n in sn.names)
+
+
+def sheet_formulas(sn: Sniffed, sheet: str) -> dict[str, str]:
+    """A1 cell -> formula text ("" for a shared-formula follower) for one sheet of an xlsx."""
+    part = sheet_parts(sn).get(sheet)
+    data = sn.read(part) if part else None
+    if not data:
+        return {}
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise ReadProblem("file-hostile-xml", part=part, what="DTD/实体声明")
+    out: dict[str, str] = {}
+    for m in _CELL.finditer(data):
+        body = m.group(2)
+        if not body or b"<f" not in body:
+            continue
+        f = _FORMULA.search(body)
+        if f is not None:
+            out[m.group(1).decode()] = unescape((f.group(1) or b"").decode("utf-8", "replace"), {"&apos;": "'", "&quot;": '"'})
+    return out
+
+
+def external_formulas(sn: Sniffed, sheets: list[str]) -> dict[tuple[str, str], str]:
+    """(sheet, A1) -> formula for cells whose formula refers to another workbook (``[1]Sheet!A1``)."""
+    found: dict[tuple[str, str], str] = {}
+    for sheet in sheets:
+        for cell, formula in sheet_formulas(sn, sheet).items():
+            if _EXTERNAL.search(formula):
+                found[(sheet, cell)] = formula
+    return found

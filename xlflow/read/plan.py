@@ -1,0 +1,137 @@
+"""Everything the reader and validator derive from a form once, not once per file.
+
+Label positions, field lookups, row/column labels for findings, the split of every rule into
+its two sides: computed on first use for a ``Form`` and kept for the life of the process.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..expr import PREV
+from ..form import FieldDef, Form, RuleInstance
+from ..template import META_SHEET
+
+_SPACE = re.compile(r"\s+")
+
+
+def norm(value: object) -> str:
+    """Label text as compared: whitespace (line breaks in headers, full-width spaces) removed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACE.sub("", str(value))
+
+
+@dataclass
+class LabelPlan:
+    row: int
+    col: int
+    text: str  # as defined
+    key: str  # normalised
+
+
+@dataclass
+class SheetPlan:
+    name: str
+    labels: list[LabelPlan]
+    fields: list[FieldDef]
+
+
+@dataclass
+class RulePlan:
+    inst: RuleInstance
+    refs: tuple[str, ...]  # this year's field ids
+    prev_refs: tuple[str, ...]  # last year's field ids (without "prev.")
+    lhs: object = None  # compiled sides of a comparison, for messages
+    rhs: object = None
+
+
+@dataclass
+class FormPlan:
+    form: Form
+    sheets: list[SheetPlan]
+    markers: list[tuple[str, str]]  # (normalised, as defined)
+    by_defined_name: dict[str, str]
+    row_label: dict[str, str | None]
+    col_label: dict[str, str | None]
+    rules: list[RulePlan]
+    prev_fields: set[str] = field(default_factory=set)
+    meta_sheet: str = META_SHEET
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+
+_plans: dict[int, tuple[Form, FormPlan]] = {}
+
+
+def plan_for(form: Form) -> FormPlan:
+    hit = _plans.get(id(form))
+    if hit is not None and hit[0] is form:
+        return hit[1]
+    plan = _build(form)
+    _plans[id(form)] = (form, plan)  # keeps the form alive so its id is never reused
+    return plan
+
+
+def _build(form: Form) -> FormPlan:
+    sheets = []
+    row_label: dict[str, str | None] = {}
+    col_label: dict[str, str | None] = {}
+    for s in form.sheets:
+        labels = [LabelPlan(lb.row, lb.col, lb.text, norm(lb.text)) for lb in s.labels if not lb.stamped]
+        sheets.append(SheetPlan(s.name, labels, list(s.fields)))
+        for f in s.fields:
+            row_label[f.id], col_label[f.id] = _row_col_labels(s, f)
+    rules = []
+    prev_fields: set[str] = set()
+    for inst in form.rules:
+        refs = tuple(r for r in inst.expr.refs if not r.startswith(PREV))
+        prev = tuple(r[len(PREV):] for r in inst.expr.refs if r.startswith(PREV))
+        prev_fields.update(prev)
+        rp = RulePlan(inst, refs, prev)
+        cmp = inst.expr.comparison()
+        if cmp is not None:
+            rp.lhs, rp.rhs = cmp[0].compile(), cmp[2].compile()
+        rules.append(rp)
+    return FormPlan(
+        form=form,
+        sheets=sheets,
+        markers=[(norm(m), m) for m in form.spec.supersedes_markers],
+        by_defined_name={f.defined_name: f.id for f in form.fields.values()},
+        row_label=row_label,
+        col_label=col_label,
+        rules=rules,
+        prev_fields=prev_fields,
+    )
+
+
+def _row_col_labels(sheet, f: FieldDef) -> tuple[str | None, str | None]:
+    """Row label (labels left of the cell) and column label (headers above it) inside the
+    field's table; a field outside any table is labelled by its own label only."""
+    from ..cells import parse_range
+
+    region = None
+    for t in sheet.spec.tables:
+        r1, c1, r2, c2 = parse_range(t)
+        if r1 <= f.row <= r2 and c1 <= f.col <= c2:
+            region = (r1, c1, r2, c2)
+    if region is None or len(f.label_path) == 1:
+        return " / ".join(f.label_path), None
+    r1, c1, r2, c2 = region
+    left, above = [], []
+    for lb in sheet.labels:
+        lr1, lc1, lr2, lc2 = lb.merge or (lb.row, lb.col, lb.row, lb.col)
+        if not (r1 <= lr1 and lr2 <= r2 and c1 <= lc1 and lc2 <= c2):
+            continue
+        if lr1 <= f.row <= lr2 and lc2 < f.col:
+            left.append((lc1, lb.text))
+        elif lc1 <= f.col <= lc2 and lr2 < f.row and (lc1, lc2) != (c1, c2):
+            above.append((lr1, lb.text))
+    row = " / ".join(t for _, t in sorted(left)) or None
+    col = " / ".join(t for _, t in sorted(above)) or None
+    return row, col

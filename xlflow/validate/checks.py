@@ -1,0 +1,140 @@
+"""Cell values, derived cells and rules: from raw cells to normalised values and findings.
+
+Every derived cell is recomputed from the inputs and compared with the value the file cached;
+every rule instance of the form is run on the recomputed values. An instance whose inputs are
+invalid is skipped: the invalid cell already has its finding, and one mistake gives one finding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..cells import a1
+from ..findings import DERIVED_TEMPLATES, finding, render
+from ..form import Form
+from ..read.plan import FormPlan
+from ..results import Finding
+from .policy import check, parse_number
+
+Position = tuple[str, int, int]
+
+
+def _place(plan: FormPlan, positions: Mapping[str, Position], fid: str) -> dict[str, Any]:
+    f = plan.form.fields[fid]
+    sheet, row, col = positions.get(fid, (f.sheet, f.row, f.col))
+    return {"sheet": sheet, "cell": a1(row, col), "field": fid, "row_label": plan.row_label.get(fid), "col_label": plan.col_label.get(fid)}
+
+
+def normalise(
+    plan: FormPlan, raw: Mapping[str, Any], positions: Mapping[str, Position], invalid: set[str]
+) -> tuple[dict[str, Any], list[Finding]]:
+    """Input and stamp values through the value policy (derived cells are left to ``derive``)."""
+    values: dict[str, Any] = {}
+    findings: list[Finding] = []
+    for fid, f in plan.form.fields.items():
+        if f.derived is not None:
+            continue
+        if fid in invalid:
+            values[fid] = None
+            continue
+        value, problem = check(raw.get(fid), f)
+        values[fid] = value
+        if problem is None:
+            continue
+        if problem.is_error:
+            invalid.add(fid)
+        if f.stamp is not None:
+            continue  # identity cells are checked against the metadata instead
+        findings.append(
+            finding(problem.code, expected=problem.expected, actual=problem.actual, **(problem.params or {}), **_place(plan, positions, fid))
+        )
+    return values, findings
+
+
+def derive(
+    plan: FormPlan,
+    values: dict[str, Any],
+    raw: Mapping[str, Any],
+    positions: Mapping[str, Position],
+    invalid: set[str],
+    formulas: Callable[[str], dict[str, str] | None],
+    application: str,
+) -> list[Finding]:
+    """Recompute every derived cell; report cached values that disagree."""
+    findings: list[Finding] = []
+    for d in plan.form.derived:
+        if any(r in invalid for r in d.expr.refs):
+            values[d.field_id] = None
+            invalid.add(d.field_id)
+            continue
+        try:
+            expected = d.func(values, {})
+        except (TypeError, KeyError, ZeroDivisionError):
+            values[d.field_id] = None
+            invalid.add(d.field_id)
+            continue
+        values[d.field_id] = expected
+        cached_raw = raw.get(d.field_id)
+        cached = parse_number(cached_raw)
+        if cached is not None and math.isclose(cached, expected, rel_tol=0.0, abs_tol=1e-9):
+            continue
+        place = _place(plan, positions, d.field_id)
+        how = "unknown"
+        sheet_formulas = formulas(place["sheet"])
+        if sheet_formulas is not None:
+            how = "stale" if place["cell"] in sheet_formulas else "typed"
+        actual = cached if cached is not None else (cached_raw if cached_raw not in (None, "") else "（空）")
+        if isinstance(actual, float) and actual.is_integer():
+            actual = int(actual)
+        params = {"label": " / ".join(plan.form.fields[d.field_id].label_path), "expected": expected, "actual": actual,
+                  "application": application or "未知"}
+        findings.append(
+            Finding(rule=d.rule, severity="error", message=render(DERIVED_TEMPLATES[how], params),
+                    expected=expected, actual=actual, **place)
+        )
+    return findings
+
+
+def run_rules(
+    plan: FormPlan,
+    values: Mapping[str, Any],
+    positions: Mapping[str, Position],
+    invalid: set[str],
+    previous: Mapping[str, Any] | None,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    prev = previous or {}
+    for rp in plan.rules:
+        inst = rp.inst
+        if rp.prev_refs and (previous is None or any(prev.get(r) is None for r in rp.prev_refs)):
+            continue
+        if any(r in invalid or values.get(r) is None and _numeric(plan.form, r) for r in rp.refs):
+            continue
+        try:
+            ok = inst.func(values, prev)
+        except (TypeError, KeyError, ZeroDivisionError):
+            continue
+        if ok:
+            continue
+        params: dict[str, Any] = dict(inst.labels)
+        params.update({r: values.get(r) for r in rp.refs})
+        lhs = rhs = None
+        if rp.lhs is not None:
+            try:
+                lhs, rhs = rp.lhs(values, prev), rp.rhs(values, prev)
+            except (TypeError, KeyError, ZeroDivisionError):
+                pass
+            params["lhs"], params["rhs"] = lhs, rhs
+        if lhs is None:
+            lhs = values.get(inst.anchor)
+        findings.append(
+            Finding(rule=inst.id, severity=inst.rule.severity, message=render(inst.rule.message, params),
+                    expected=rhs, actual=lhs, **_place(plan, positions, inst.anchor))
+        )
+    return findings
+
+
+def _numeric(form: Form, fid: str) -> bool:
+    return form.fields[fid].type.numeric

@@ -1,0 +1,156 @@
+"""validate_file: one returned workbook in, one ``FileResult`` out, whatever the file is.
+
+Order matters for "one clear finding, not a flood": the file (format, size, encryption), then
+its identity (form, year, agency), then the layout, and only then cell values and rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..cells import a1
+from ..findings import finding, is_unreadable
+from ..form import Form
+from ..read import Book, ReadProblem, cell, find_marker, locate, plan_for
+from ..read.archive import MAX_FILE_BYTES
+from ..read.plan import FormPlan
+from ..results import FileResult, Finding
+from ..roster import Agency
+from .checks import derive, normalise, run_rules
+from .identity import check_identity
+
+_FORMAT_NAMES = {"xls": ".xls（Excel 97-2003）", "ods": ".ods（OpenDocument）"}
+_NO_IDENTITY_UNREADABLE = ("sheet-missing", "layout-unrecognised")
+
+
+def validate_file(
+    path: str | os.PathLike,
+    form: Form,
+    *,
+    year: int | None = None,
+    roster: Sequence[Agency] | None = None,
+    previous: Any = None,
+) -> FileResult:
+    """Validate one returned file. Never raises for a bad file: the problem is a finding."""
+    path = Path(path)
+    result = FileResult(path=path, status="unreadable")
+    plan = plan_for(form)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ReadProblem("file-too-large", what=f"文件大小 {size // 1024 // 1024} MB，超过上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
+        data = path.read_bytes()
+    except ReadProblem as p:
+        result.findings.append(finding(p.code, **p.params))
+        return _finish(result)
+    except OSError as exc:
+        result.findings.append(finding("file-io-error", what=exc.strerror or str(exc)))
+        return _finish(result)
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        with Book(data, plan.meta_sheet) as book:
+            _validate_book(book, plan, result, year, roster, previous)
+    except ReadProblem as p:
+        result.findings.append(finding(p.code, **p.params))
+        result.values = None
+    except Exception as exc:  # noqa: BLE001 - a hostile or exotic file must not stop the run
+        result.findings.append(finding("file-corrupt", what=f"读取时出错（{type(exc).__name__}：{str(exc)[:200]}）"))
+        result.values = None
+    return _finish(result)
+
+
+def _finish(result: FileResult) -> FileResult:
+    if any(is_unreadable(f) for f in result.findings):
+        result.status = "unreadable"
+        result.values = None
+    elif any(f.severity == "error" for f in result.findings):
+        result.status = "invalid"
+    else:
+        result.status = "valid"
+    return result
+
+
+def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster, previous) -> None:
+    form = plan.form
+    result.application = book.application
+    if book.kind in _FORMAT_NAMES:
+        result.findings.append(
+            finding("file-format-converted", kind=_FORMAT_NAMES[book.kind], application=book.application or "保存程序未知")
+        )
+    if book.kind == "xlsm" and "xl/vbaProject.bin" in book.sn.names:
+        result.findings.append(finding("file-macros"))
+    ident = book.identity
+    if ident.get("xlflow_kind") == "summary":
+        from .summary import validate_summary
+
+        validate_summary(result, form, ident, year=year, roster=roster, previous=previous)
+        return
+    form_id = ident.get("xlflow_form_id")
+    if form_id and form_id != form.form_id:
+        result.findings.append(finding("wrong-form", expected=form.spec.title, actual=form_id))
+        return
+    if not form_id:
+        for name in book.sheet_names:
+            marker = find_marker(book.grid(name), plan)
+            if marker:
+                result.findings.append(finding("old-2019-layout", sheet=name, marker=marker))
+                return
+    elif ident.get("xlflow_fingerprint", form.fingerprint) != form.fingerprint or ident.get("xlflow_form_version", form.version) != form.version:
+        result.findings.append(finding("template-outdated", expected=form.version, actual=ident.get("xlflow_form_version", "未知")))
+
+    placement = locate(book, plan)
+    if placement.unreadable and not form_id and any(f.rule in _NO_IDENTITY_UNREADABLE for f in placement.findings):
+        what = "；".join(f.message for f in placement.findings if f.rule in _NO_IDENTITY_UNREADABLE)[:200]
+        result.findings.append(finding("not-a-template", form_title=form.spec.title, what=what))
+        return
+    result.findings.extend(placement.findings)
+    if placement.unreadable:
+        return
+    if not form_id:
+        result.findings.append(finding("identity-missing"))
+
+    positions = placement.positions
+    raw = {fid: cell(book.grid(sheet), r, c) for fid, (sheet, r, c) in positions.items()}
+    invalid: set[str] = set()
+    result.findings.extend(_external_links(book, plan, positions, invalid))
+    values, value_findings = normalise(plan, raw, positions, invalid)
+    result.findings.extend(check_identity(plan, result, ident, values, positions, year, roster))
+    result.findings.extend(value_findings)
+
+    cache: dict[str, dict[str, str] | None] = {}
+
+    def formulas(sheet: str):
+        if sheet not in cache:
+            cache[sheet] = book.formulas(sheet)
+        return cache[sheet]
+
+    result.findings.extend(derive(plan, values, raw, positions, invalid, formulas, book.application))
+    prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
+    result.findings.extend(run_rules(plan, values, positions, invalid, prev))
+    result.values = values
+
+
+def _external_links(book: Book, plan: FormPlan, positions, invalid: set[str]) -> list[Finding]:
+    sheets = sorted({s for s, _, _ in positions.values()})
+    found = book.external_formulas(sheets)
+    if found is None:
+        return []
+    at = {(s, a1(r, c)): fid for fid, (s, r, c) in positions.items()}
+    out = []
+    for (sheet, ref), formula in sorted(found.items()):
+        fid = at.get((sheet, ref))
+        if fid is None:
+            continue
+        invalid.add(fid)
+        out.append(
+            finding("value-external-link", sheet=sheet, cell=ref, field=fid, actual="=" + formula,
+                    row_label=plan.row_label.get(fid), col_label=plan.col_label.get(fid))
+        )
+    if not out:
+        what = "、".join(sorted(n for n in book.sn.names if n.startswith("xl/externalLinks/") and n.endswith(".xml")))
+        out.append(finding("external-links", what=what or "外部链接"))
+    return out

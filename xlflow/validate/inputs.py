@@ -1,0 +1,57 @@
+"""Which files to check: paths and folders in, spreadsheet files out, streamed one at a time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..form import Form
+from ..results import FileResult
+from ..roster import Agency
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
+
+
+def _skip_reason(path: Path, explicit: bool) -> str | None:
+    name = path.name
+    if name.startswith("~$"):
+        return "Office 临时锁定文件（~$ 开头），已跳过"
+    if name.startswith(".~lock.") or name.startswith(".~"):
+        return "LibreOffice/WPS 临时锁定文件，已跳过"
+    if not explicit and path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return f"不是电子表格文件（{path.suffix or '无扩展名'}），已跳过"
+    return None
+
+
+def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
+    """(path, skip reason or None) for every file under ``paths``; folders are walked
+    recursively in name order. A file named explicitly is always checked (a PDF renamed to
+    .xlsx must get its finding), except an Office lock file."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    path = Path(root) / name
+                    yield path, _skip_reason(path, explicit=False)
+        else:
+            yield p, _skip_reason(p, explicit=True)
+
+
+def validate_paths(
+    paths: Iterable[str | os.PathLike],
+    form: Form,
+    *,
+    year: int | None = None,
+    roster: Sequence[Agency] | None = None,
+    previous: Any = None,
+) -> Iterator[FileResult]:
+    """Validate every spreadsheet under ``paths``, one at a time (memory stays flat)."""
+    from .engine import validate_file
+
+    for path, skip in iter_input_files(paths):
+        if skip is None:
+            yield validate_file(path, form, year=year, roster=roster, previous=previous)
