@@ -48,7 +48,7 @@ def check_identity(
     def place(what: str) -> dict[str, Any]:
         fid = spec_identity[what]
         sheet, r, c = positions.get(fid, (form.fields[fid].sheet, form.fields[fid].row, form.fields[fid].col))
-        return {"sheet": sheet, "cell": a1(r, c), "field": fid}
+        return {"sheet": sheet, "cell": a1(r, c), "field": fid, "row_label": plan.row_label.get(fid), "col_label": plan.col_label.get(fid)}
 
     stamped = {what: _text(values.get(spec_identity[what])) for what in _KEYS if what in spec_identity}
     meta = {what: _text(ident.get(key)) for what, key in _KEYS.items()}
