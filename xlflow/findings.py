@@ -290,6 +290,8 @@ def rule_docs(form) -> str:
         d = items[0]
         f = form.fields[d.field_id]
         lines.append(f"| {rule} | {len(items)} | {f.sheet}!{f.cell}（{' / '.join(f.label_path)}） | `{d.expr.text}` |")
+    lines += ["", "合计单元格问题的消息按文件所示的情况选用：", ""]
+    lines += [f"- {how}：{text}" for how, text in DERIVED_TEMPLATES.items()]
     for group, title in _GROUP_TITLES.items():
         lines += ["", f"## {title}", "", "| 代码 | 级别 | 名称 | 说明 | 消息模板 |", "|---|---|---|---|---|"]
         for k in _KINDS:
