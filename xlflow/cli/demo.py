@@ -1,0 +1,38 @@
+"""xlflow demo: the whole chain on bundled sample data, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="演示输出文件夹（模板、回收报表、汇总表都放在这里）。")] = Path("xlflow-demo"),
+) -> None:
+    """演示完整流程：为示例名单（嘉祥县16个单位）生成2023年度模板，模拟各单位回收的报表
+    （含真实的嘉祥县金融工作服务中心报表和若干典型错误、两个单位未报），校验、汇总并生成催报名单。
+
+    示例：xlflow demo --out xlflow-demo
+    """
+    from ..demo import run_demo
+    from ..status import STATES, chase_list, counts
+
+    typer.echo(f"xlflow 演示：输出到 {out.resolve()}")
+    run = run_demo(out, on_step=lambda text: typer.echo("  " + text))
+    c = run.outcome.consolidation
+    typer.echo(f"  已校验并汇总（用时 {run.outcome.seconds:.1f} 秒）：计入 {len(c.units)} 个单位。")
+    for d in run.data.files:
+        e = next((x for x in c.entries if x.result.path.resolve() == d.path.resolve()), None)
+        if e is not None:
+            typer.echo(f"    {d.path.name}：{d.note} → {e.result.status}，{e.note or '计入汇总' if e.action == 'included' else e.note}")
+    n = counts(run.rows)
+    typer.echo("  报送状态：" + "，".join(f"{s} {n[s]}" for s in STATES if n[s]))
+    typer.echo("  需催报：" + ("、".join(r.name for r in chase_list(run.rows)) or "无"))
+    typer.echo(f"汇总表：{run.summary.resolve()}")
+    typer.echo(f"催报名单：{run.chase_xlsx.resolve()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

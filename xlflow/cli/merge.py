@@ -1,0 +1,80 @@
+"""xlflow merge: validate returned workbooks and consolidate the valid ones into the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+from ..roster import load_roster
+from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form
+
+_MARK = {"valid": "✓", "invalid": "✗", "unreadable": "!"}
+
+
+def merge(
+    paths: Annotated[list[Path], typer.Argument(help="回收的报表文件或文件夹（文件夹会递归查找）。")],
+    out: Annotated[Path, typer.Option("--out", help="汇总表输出路径（.xlsx）。不能是输入文件之一。")],
+    year: YearOpt = None,
+    agencies: AgenciesOpt = None,
+    previous: Annotated[
+        Optional[list[Path]], typer.Option("--previous", help="上一年度的汇总表或各单位报表（用于跨年度核对），可多次指定。")
+    ] = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="汇总单位（本县）的代码；默认取名单中单位代码的公共前缀。")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="汇总单位（本县）的名称；默认取名单中单位名称的公共前缀，如“嘉祥县”。")] = None,
+    csv_dir: Annotated[Optional[Path], typer.Option("--csv", help="另存一份长表 CSV（单位、字段、标签、数值）到这个文件夹。")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不逐个列出文件。")] = False,
+    form: FormOpt = DEFAULT_FORM_ID,
+) -> int:
+    """校验回收的报表并汇总：生成全县汇总表（汇总、明细、填报情况、问题清单、文字汇编、图表）。
+
+    退出码：0 汇总表已生成且名单内单位全部有效；1 已生成但有单位未报或未通过；2 用法错误。
+
+    示例：xlflow merge 回收报表/ --year 2024 --agencies 单位名单.csv --out 嘉祥县2024年汇总.xlsx
+    """
+    from ..merge.consolidate import ACTION_ZH, INCLUDED
+    from ..merge.run import merge_paths
+
+    check_year(year)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out 应为 .xlsx 文件：{out}")
+    if out.exists() and out.is_dir():
+        raise UsageError(f"--out 是一个文件夹，请给出文件路径：{out}")
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"找不到输入路径：{p}")
+    f = get_form(form)
+    roster = load_roster(agencies) if agencies is not None else None
+
+    def show(r) -> None:
+        if not quiet:
+            who = f"{r.agency_code or '?'} {r.agency_name or ''}".strip()
+            typer.echo(f"  {_MARK.get(r.status, '?')} {r.path.name}  {who}  错误{r.errors} 警告{r.warnings}")
+
+    outcome = merge_paths(
+        paths, f, out, year=year, roster=roster, previous=previous or (), code=code, name=name, csv_dir=csv_dir, on_result=show
+    )
+    c = outcome.consolidation
+    for note in outcome.notes:
+        typer.echo(note)
+    for e in c.entries:
+        if e.action != INCLUDED and e.result.status == "valid":
+            typer.echo(f"  未计入：{e.result.path.name}（{ACTION_ZH[e.action]}）{e.note}")
+    typer.echo(f"汇总表已写入：{out.resolve()}（{len(c.entries)} 个文件，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）")
+    if outcome.csv is not None:
+        typer.echo(f"长表 CSV：{outcome.csv.resolve()}")
+    failed = [ch for ch in c.checks if not ch.ok and ch.rule.rule.severity == "error"]
+    if failed:
+        typer.secho(f"注意：合计数有 {len(failed)} 项规则不成立，见“汇总”工作表末尾的汇总数校验。", fg="yellow")
+    if c.roster is not None and c.missing:
+        typer.secho(f"名单内尚有 {len(c.missing)} 个单位未计入：" + "、".join(a.name for a in c.missing), fg="yellow")
+    if not c.complete:
+        typer.secho("汇总不完整：请查看汇总表的“填报情况”和“问题清单”，或运行 xlflow status 生成催报名单。", fg="yellow")
+        return 1
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("merge")(merge)

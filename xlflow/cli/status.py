@@ -1,0 +1,71 @@
+"""xlflow status: who has reported, and the 催报 list of those who still owe a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+from ..roster import load_roster
+from ._common import DEFAULT_FORM_ID, FormOpt, YearOpt, check_year, get_form
+
+
+def status(
+    paths: Annotated[list[Path], typer.Argument(help="回收的报表文件或文件夹。")],
+    agencies: Annotated[Path, typer.Option("--agencies", help="单位名单：CSV（列 code,name 或 单位代码,单位名称）或 .xlsx。")],
+    year: YearOpt = None,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="把催报名单和全部单位状态写入这个 .xlsx 文件。")] = None,
+    csv_path: Annotated[Optional[Path], typer.Option("--csv", help="把催报名单写入这个 .csv 文件（UTF-8，Excel可直接打开）。")] = None,
+    form: FormOpt = DEFAULT_FORM_ID,
+) -> int:
+    """名单内每个单位的报送状态：已提交且通过 / 有警告 / 未通过 / 未提交 / 名单外；可导出催报名单。
+
+    退出码：0 名单内单位都已提交且通过（可有警告）；1 有单位未提交或未通过；2 用法错误。
+
+    示例：xlflow status 回收报表/ --agencies 单位名单.csv --year 2024 --xlsx 催报名单.xlsx
+    """
+    from ..merge.consolidate import consolidate
+    from ..merge.run import default_identity, input_files
+    from ..status import STATES, chase_list, counts, status_rows, write_chase_csv, write_status_xlsx
+    from ..validate import validate_paths
+
+    check_year(year)
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"找不到输入路径：{p}")
+    for target, suffix in ((xlsx, ".xlsx"), (csv_path, ".csv")):
+        if target is not None and target.suffix.lower() != suffix:
+            raise UsageError(f"输出文件应为 {suffix}：{target}")
+    f = get_form(form)
+    roster = load_roster(agencies)
+    code, name = default_identity(roster)
+    files, _ = input_files(paths, None, f, code)
+    for target in (xlsx, csv_path):
+        if target is not None and any(target.resolve() == p.resolve() for p in files):
+            raise UsageError(f"输出文件 {target} 也是输入文件之一，请换一个路径。")
+    results = list(validate_paths(files, f, year=year, roster=roster, previous=None))
+    c = consolidate(results, f, year=year, roster=roster, code=code, name=name)
+    rows = status_rows(c)
+    width = max((len(r.name) for r in rows), default=8)
+    for r in rows:
+        detail = r.problems(1) or r.note
+        typer.echo(f"{r.code:<12} {r.name:{chr(12288)}<{width}}  {r.state:{chr(12288)}<6}  {r.file}  {detail}".rstrip())
+    n = counts(rows)
+    typer.echo("合计：" + "，".join(f"{s} {n[s]}" for s in STATES if n[s]))
+    chase = chase_list(rows)
+    if xlsx is not None:
+        write_status_xlsx(xlsx, c, rows)
+        typer.echo(f"催报名单（xlsx）：{xlsx.resolve()}")
+    if csv_path is not None:
+        write_chase_csv(csv_path, c, rows)
+        typer.echo(f"催报名单（csv）：{csv_path.resolve()}")
+    if chase:
+        typer.echo(f"需催报 {len(chase)} 个单位：" + "、".join(r.name for r in chase))
+        return 1
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)

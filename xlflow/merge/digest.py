@@ -1,0 +1,158 @@
+"""What the summary says in words (breakdown sentences) and pictures (chart series).
+
+Which totals deserve a sentence is declared per form in ``specs/<form_id>.yaml`` (expressions
+in the form's own expression language, checked against its fields). A form without such a
+file still gets sentences: one per top-level total (a derived cell no other derived cell
+reads), so a new form works before anyone writes prose for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Sequence
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .. import expr as ex
+from ..errors import FormDefinitionError
+from ..form import Form
+from .consolidate import Consolidation, Unit, format_number
+from .fields import summable_fields
+
+SPEC_DIR = Path(__file__).resolve().parent / "specs"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartSpec(_Spec):
+    label: str
+    expr: str
+
+
+class BreakdownSpec(_Spec):
+    title: str
+    expr: str
+    unit: str = ""
+    parts: list[PartSpec] = []
+
+
+class ChartSpec(_Spec):
+    title: str
+    kind: Literal["by_unit", "composition"]
+    series: list[PartSpec]
+
+
+class DigestSpec(_Spec):
+    form_id: str
+    breakdowns: list[BreakdownSpec] = []
+    charts: list[ChartSpec] = []
+
+
+@dataclass
+class Measure:
+    label: str
+    expr: ex.Expr
+    func: object = field(repr=False, default=None)
+
+    def of(self, values: dict) -> float | int:
+        try:
+            value = self.func(values, {})
+        except (TypeError, KeyError):
+            return 0
+        return value if isinstance(value, (int, float)) else 0
+
+
+@dataclass
+class Breakdown:
+    title: str
+    unit: str
+    measure: Measure
+    parts: list[Measure]
+
+
+@dataclass
+class Chart:
+    title: str
+    kind: str
+    series: list[Measure]
+
+
+@dataclass
+class Digest:
+    breakdowns: list[Breakdown]
+    charts: list[Chart]
+
+
+def _measure(form: Form, label: str, text: str, where: str) -> Measure:
+    try:
+        e = ex.parse(ex.expand_ids(text, form.spec.sets, form.fields))
+    except ex.ExprError as exc:
+        raise FormDefinitionError(f"{where}：{exc}") from None
+    unknown = [r for r in e.refs if r not in form.fields]
+    if unknown:
+        raise FormDefinitionError(f"{where}：表达式引用了不存在的字段 {'、'.join(unknown)}")
+    return Measure(label, e, e.compile())
+
+
+def load_digest(form: Form, spec_dir: Path = SPEC_DIR) -> Digest:
+    path = spec_dir / f"{form.form_id}.yaml"
+    if not path.is_file():
+        return _generic_digest(form)
+    try:
+        spec = DigestSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise FormDefinitionError(f"汇总说明文件 {path} 有错误：{exc}") from None
+    where = str(path)
+    breakdowns = [
+        Breakdown(b.title, b.unit, _measure(form, b.title, b.expr, where), [_measure(form, p.label, p.expr, where) for p in b.parts])
+        for b in spec.breakdowns
+    ]
+    charts = [Chart(c.title, c.kind, [_measure(form, s.label, s.expr, where) for s in c.series]) for c in spec.charts]
+    return Digest(breakdowns, charts)
+
+
+def _generic_digest(form: Form) -> Digest:
+    summable = {f.id for f in summable_fields(form)}
+    read = {ref for d in form.derived for ref in d.expr.refs}
+    tops = [d.field_id for d in form.derived if d.field_id not in read and d.field_id in summable]
+    out = []
+    for fid in tops:
+        f = form.fields[fid]
+        out.append(Breakdown(f"{f.sheet}“{f.label}”合计", f.type.spec.unit, _measure(form, f.label, fid, form.form_id), []))
+    return Digest(out, [])
+
+
+def scope_word(name: str) -> str:
+    """全县 / 全市 / 全区 from the consolidating unit's name; 全部单位 otherwise."""
+    for suffix in ("县", "市", "区", "旗", "州", "省"):
+        if name.rstrip("（）()汇总本级人民政府").endswith(suffix):
+            return "全" + suffix
+    return "全部单位"
+
+
+def breakdown_sentence(b: Breakdown, units: Sequence[Unit], totals: dict, scope: str, max_units: int = 60) -> str:
+    total = b.measure.of(totals)
+    u = b.unit
+    text = f"{scope}{b.title}{format_number(total)}{u}"
+    if b.parts and total:
+        text += "，其中" + "、".join(f"{p.label}{format_number(p.of(totals))}{u}" for p in b.parts)
+    per_unit = [(unit.name or unit.code, b.measure.of(unit.values)) for unit in units]
+    nonzero = sorted((x for x in per_unit if x[1]), key=lambda x: -x[1])
+    if nonzero:
+        shown = nonzero[:max_units]
+        inner = "、".join(f"{n}{format_number(v)}{u}" for n, v in shown)
+        rest = len(per_unit) - len(shown)
+        if rest:
+            inner += f"；其余{rest}个单位为0" if len(nonzero) <= max_units else f"等；其余{rest}个单位合计{format_number(total - sum(v for _, v in shown))}{u}"
+        text += f"（{inner}）"
+    return text + "。"
+
+
+def sentences(c: Consolidation, digest: Digest | None = None) -> list[str]:
+    digest = digest or load_digest(c.form)
+    scope = scope_word(c.name)
+    return [breakdown_sentence(b, c.units, c.totals, scope) for b in digest.breakdowns]

@@ -1,0 +1,122 @@
+"""The merge as one call: validate every input (the same engine as ``xlflow validate``),
+consolidate, write the summary atomically, optionally the long CSV.
+
+Inputs are never written: an ``--out`` that is one of the inputs is refused, except a file
+that is itself an earlier summary by this same consolidating unit found inside an input
+folder (re-running the merge in the folder it writes to), which is skipped as an input.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+from ..form import Form
+from ..fsutil import atomic_write_bytes
+from ..results import FileResult
+from ..roster import Agency
+from .consolidate import Consolidation, consolidate
+from .export import write_long_csv
+from .summary import SummaryError, read_summary
+from .workbook import build_summary
+
+_LEVEL_SUFFIX = ("县", "市", "区", "旗", "州", "省")
+
+
+def default_identity(roster: Sequence[Agency] | None) -> tuple[str, str]:
+    """The consolidating unit when --code/--name are not given: the roster codes' common
+    prefix (370829001…370829016 -> 370829, the county's division code) and the names'
+    common prefix up to the level word (嘉祥县…局 -> 嘉祥县)."""
+    if not roster:
+        return "汇总", "汇总单位"
+    code = os.path.commonprefix([a.code for a in roster]) if len(roster) > 1 else roster[0].code
+    prefix = os.path.commonprefix([a.name for a in roster]) if len(roster) > 1 else roster[0].name
+    cut = max((prefix.rfind(s) for s in _LEVEL_SUFFIX), default=-1)
+    name = prefix[: cut + 1] if cut >= 1 else ""
+    return (code if len(code) >= 2 else "汇总"), (name or "汇总单位")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def input_files(paths: Sequence[Path], out: Path | None, form: Form, code: str) -> tuple[list[Path], list[str]]:
+    """Spreadsheet files under ``paths`` (as validation finds them), minus our own output."""
+    from ..validate import iter_input_files
+
+    files: list[Path] = []
+    notes: list[str] = []
+    explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    for path, skip in iter_input_files(list(paths)):
+        path = Path(path)
+        if skip is not None:
+            notes.append(f"{path.name}：{skip}")
+            continue
+        if out is not None and _same_file(path, out):
+            if path.resolve() in explicit:
+                raise UsageError(f"输出文件 {out} 也是输入文件之一；为保护原始报表，请换一个 --out 路径。")
+            try:
+                ours = read_summary(path, form).identity.get("xlflow_agency_code") == code
+            except SummaryError:
+                ours = False
+            if not ours:
+                raise UsageError(f"输出文件 {out} 位于输入文件夹中且是一份报表；为保护原始报表，请换一个 --out 路径。")
+            notes.append(f"跳过 {path.name}：这是上次汇总的输出文件，本次将覆盖它。")
+            continue
+        files.append(path)
+    return files, notes
+
+
+@dataclass
+class MergeOutcome:
+    consolidation: Consolidation
+    out: Path
+    csv: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def merge_paths(
+    paths: Sequence[Path],
+    form: Form,
+    out: Path,
+    *,
+    year: int | None = None,
+    roster: Sequence[Agency] | None = None,
+    previous: Sequence[Path] = (),
+    code: str | None = None,
+    name: str | None = None,
+    csv_dir: Path | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> MergeOutcome:
+    from ..validate import load_previous, validate_paths
+
+    started = time.perf_counter()
+    d_code, d_name = default_identity(roster)
+    code, name = (code or d_code).strip(), (name or d_name).strip()
+    files, notes = input_files(paths, out, form, code)
+    if not files:
+        raise UsageError("没有找到可汇总的报表文件（.xlsx/.xlsm/.xls/.ods）。")
+    prev = load_previous(list(previous), form) if previous else None
+    results = []
+    for r in validate_paths(files, form, year=year, roster=list(roster) if roster is not None else None, previous=prev):
+        results.append(r)
+        if on_result is not None:
+            on_result(r)
+    c = consolidate(results, form, year=year or _year_of(results), roster=roster, code=code, name=name)
+    atomic_write_bytes(out, build_summary(c))
+    csv_path = write_long_csv(c, csv_dir) if csv_dir is not None else None
+    return MergeOutcome(c, out, csv_path, notes, time.perf_counter() - started)
+
+
+def _year_of(results: Sequence[FileResult]) -> int | None:
+    """Without --year: the year most valid returns declare."""
+    years = [r.year for r in results if r.status == "valid" and r.year]
+    return max(set(years), key=lambda y: (years.count(y), y)) if years else None

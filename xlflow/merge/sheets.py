@@ -1,0 +1,178 @@
+"""The summary's list sheets: 填报情况, 问题清单, 文字汇编 and 图表.
+
+Every string that came from a returned file is written with ``write_string``: a unit name or a
+narrative that starts with "=" stays text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..cells import a1
+from ..results import Finding
+from .consolidate import ACTION_ZH, SUPERSEDED, format_number
+from .digest import load_digest, scope_word, sentences
+from .fields import narrative_fields
+
+if TYPE_CHECKING:
+    from .workbook import SummaryBook
+
+SHEET_STATUS = "填报情况"
+SHEET_FINDINGS = "问题清单"
+SHEET_TEXT = "文字汇编"
+SHEET_CHARTS = "图表"
+
+# Same words and columns as ``xlflow validate --xlsx``, so the clerk sees one vocabulary.
+SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
+STATUS_ZH = {"valid": "合格", "invalid": "不合格", "unreadable": "无法读取"}
+
+STATUS_HEAD = ("单位代码", "单位名称", "状态", "处理", "说明", "文件", "SHA-256", "保存程序", "错误", "警告", "提示", "年度", "统计范围")
+STATUS_WIDTHS = (14, 30, 12, 24, 50, 36, 20, 18, 6, 6, 6, 7, 9)
+FINDINGS_HEAD = ("文件", "单位代码", "单位名称", "年度", "文件状态", "级别", "规则/代码", "工作表", "单元格", "字段", "行标签", "列标签", "问题说明", "应为", "实际")
+FINDINGS_WIDTHS = (40, 14, 28, 8, 10, 8, 18, 16, 8, 24, 30, 20, 80, 14, 14)
+
+
+def _header(ws, fmt, head, widths, row: int = 0) -> None:
+    for k, (text, w) in enumerate(zip(head, widths)):
+        ws.set_column(k, k, w)
+        ws.write_string(row, k, text, fmt)
+
+
+def write_status(book: SummaryBook) -> None:
+    from ..status import counts, status_rows
+
+    c, f = book.c, book.fmt
+    ws = book.wb.add_worksheet(SHEET_STATUS)
+    rows = status_rows(c)
+    n = counts(rows)
+    line = "；".join(f"{state} {n[state]}" for state in ("已提交且通过", "有警告", "未通过", "未提交", "名单外") if n[state])
+    superseded = sum(1 for r in rows if r.action == ACTION_ZH[SUPERSEDED])
+    ws.write_string(0, 0, f"共收到 {len(c.entries)} 个文件；计入汇总 {len(c.units)} 个单位。{line}" + (f"；被替代的重复报表 {superseded} 份" if superseded else "") + "。", f.title)
+    _header(ws, f.head, STATUS_HEAD, STATUS_WIDTHS, row=2)
+    for i, r in enumerate(rows, 3):
+        res = r.entry.result if r.entry else None
+        cells = [
+            r.code, r.name, r.state, r.action, r.note, r.file,
+            res.sha256 if res else "", res.application if res else "",
+            str(res.errors) if res else "", str(res.warnings) if res else "",
+            str(sum(1 for x in res.findings if x.severity == "info")) if res else "",
+            str(res.year or "") if res else "", (res.scope or "") if res else "",
+        ]
+        for k, text in enumerate(cells):
+            ws.write_string(i, k, text, f.text)
+    last = 2 + max(len(rows), 1)
+    ws.autofilter(2, 0, last, len(STATUS_HEAD) - 1)
+    ws.freeze_panes(3, 2)
+    bad = book.styles.bad()
+    ws.conditional_format(3, 2, last, 2, {"type": "text", "criteria": "begins with", "value": "未", "format": bad})
+    ws.conditional_format(3, 2, last, 2, {"type": "text", "criteria": "begins with", "value": "名单外", "format": bad})
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+def _finding_cells(path_name: str, code: str, name: str, year, status: str, x: Finding) -> list[str]:
+    return [
+        path_name, code, name, str(year or ""), STATUS_ZH.get(status, status), SEVERITY_ZH.get(x.severity, x.severity), x.rule,
+        x.sheet or "", x.cell or "", x.field or "", x.row_label or "", x.col_label or "", x.message,
+        "" if x.expected is None else format_number(x.expected), "" if x.actual is None else format_number(x.actual),
+    ]
+
+
+def write_findings(book: SummaryBook) -> None:
+    c, f = book.c, book.fmt
+    ws = book.wb.add_worksheet(SHEET_FINDINGS)
+    _header(ws, f.head, FINDINGS_HEAD, FINDINGS_WIDTHS)
+    row = 1
+    for e in c.entries:
+        r = e.result
+        for x in r.findings:
+            for k, text in enumerate(_finding_cells(r.path.name, e.code, e.name, r.year, r.status, x)):
+                ws.write_string(row, k, text, f.text)
+            row += 1
+    ws.autofilter(0, 0, max(row - 1, 1), len(FINDINGS_HEAD) - 1)
+    ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+def write_narratives(book: SummaryBook) -> None:
+    c, f = book.c, book.fmt
+    ws = book.wb.add_worksheet(SHEET_TEXT)
+    fields = narrative_fields(c.form)
+    ws.set_column(0, 1, 14)
+    ws.set_column(1, 1, 26)
+    ws.set_column(2, 2 + max(len(fields), 1), 60)
+    ws.write_string(0, 0, f"{scope_word(c.name)}汇总数字与分单位情况（供撰写{c.name}年度报告参考）", f.title)
+    row = 2
+    for text in sentences(c, load_digest(c.form)):
+        ws.merge_range(row, 0, row, 2 + max(len(fields), 1) - 1, text, f.para)
+        ws.set_row(row, 15 * (1 + len(text) // 120))
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "各单位文字部分（每列一个部分，每行一个单位）", f.title)
+    row += 1
+    head_row = row
+    for k, text in enumerate(("单位代码", "单位名称", *(fd.label for fd in fields))):
+        ws.write_string(row, k, text, f.head)
+    for u in c.units:
+        row += 1
+        ws.write_string(row, 0, u.code, f.text)
+        ws.write_string(row, 1, u.name, f.text)
+        for k, fd in enumerate(fields, 2):
+            value = u.values.get(fd.id)
+            ws.write_string(row, k, "" if value is None else str(value)[:32767], f.text)
+    ws.autofilter(head_row, 0, max(row, head_row + 1), 1 + len(fields))
+    ws.freeze_panes(head_row + 1, 2)
+
+
+def write_charts(book: SummaryBook) -> None:
+    c = book.c
+    digest = load_digest(c.form)
+    if not digest.charts:
+        return
+    ws = book.wb.add_worksheet(SHEET_CHARTS)
+    f = book.fmt
+    ws.set_column(0, 0, 28)
+    row = 0
+    for chart_spec in digest.charts:
+        ws.write_string(row, 0, chart_spec.title, f.title)
+        top = row + 1
+        if chart_spec.kind == "by_unit":
+            ws.write_string(top, 0, "单位", f.head)
+            for k, m in enumerate(chart_spec.series, 1):
+                ws.write_string(top, k, m.label, f.head)
+            for i, u in enumerate(c.units, 1):
+                ws.write_string(top + i, 0, u.name or u.code, f.text)
+                for k, m in enumerate(chart_spec.series, 1):
+                    ws.write_number(top + i, k, m.of(u.values), f.text)
+            n = max(len(c.units), 1)
+            chart = book.wb.add_chart({"type": "bar", "subtype": "stacked"})
+            for k, m in enumerate(chart_spec.series, 1):
+                chart.add_series({
+                    "name": [SHEET_CHARTS, top, k],
+                    "categories": [SHEET_CHARTS, top + 1, 0, top + n, 0],
+                    "values": [SHEET_CHARTS, top + 1, k, top + n, k],
+                })
+            chart.set_y_axis({"reverse": True})
+            chart.set_size({"width": 720, "height": max(300, 60 + 22 * n)})
+            end = top + n
+        else:
+            ws.write_string(top, 0, "项目", f.head)
+            ws.write_string(top, 1, "合计", f.head)
+            for i, m in enumerate(chart_spec.series, 1):
+                ws.write_string(top + i, 0, m.label, f.text)
+                ws.write_number(top + i, 1, m.of(c.totals), f.text)
+            n = len(chart_spec.series)
+            chart = book.wb.add_chart({"type": "pie"})
+            chart.add_series({
+                "name": chart_spec.title,
+                "categories": [SHEET_CHARTS, top + 1, 0, top + n, 0],
+                "values": [SHEET_CHARTS, top + 1, 1, top + n, 1],
+                "data_labels": {"value": True, "category": True, "leader_lines": True},
+            })
+            chart.set_size({"width": 560, "height": 340})
+            end = top + max(n, 16)
+        chart.set_title({"name": chart_spec.title})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(a1(top, len(chart_spec.series) + 2 if chart_spec.kind == "by_unit" else 3), chart)
+        row = max(end, top + (max(300, 60 + 22 * len(c.units)) // 20 if chart_spec.kind == "by_unit" else 17)) + 2
