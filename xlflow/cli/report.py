@@ -1,0 +1,120 @@
+"""xlflow report: the publishable annual report from a filled return (or a county summary)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError, XlflowError
+from ..fsutil import atomic_write_bytes
+from ..report import FORMATS, build_report, build_summary_report, render
+from ._common import DEFAULT_FORM_ID, FormOpt, get_form
+
+SUMMARY_SCOPE = "汇总"
+_SUFFIX = {".docx": "docx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_LISTED = 10  # findings printed (and put on the forced report's first page)
+
+
+def report(
+    file: Annotated[Path, typer.Argument(help="填好的年度报表（.xlsx/.xls/.ods），或 xlflow merge 生成的汇总表。")],
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="输出文件；默认在报表所在文件夹，以报告标题命名。")
+    ] = None,
+    fmt: Annotated[
+        Optional[str], typer.Option("--format", help="输出格式：docx（默认）、md 或 html；不写时按 --out 的扩展名。")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="报表有错误时也生成报告（首页会注明未通过校验，不得发布）。")
+    ] = False,
+    name: Annotated[
+        Optional[str], typer.Option("--name", help="报告标题和前言中的单位名称（默认取报表中的单位名称）。")
+    ] = None,
+    form: FormOpt = DEFAULT_FORM_ID,
+) -> None:
+    """由填好的报表生成可公开发布的政府信息公开工作年度报告（标题、前言、一至六部分、表二至表四、分类图表）。
+
+    先校验报表：有错误时不生成，除非加 --force。汇总表生成全县报告草稿：数字取自汇总表，
+    并按单位列出分项；文字部分留出醒目的【待撰写】位置。
+
+    示例：xlflow report 370829014_嘉祥县金融工作服务中心_2023年.xlsx --format docx
+    """
+    fmt = _format(fmt, out)
+    f = get_form(form)
+    if not file.is_file():
+        raise UsageError(f"找不到文件：{file}")
+    from ..validate import validate_file
+
+    result = validate_file(file, f)
+    if result.status == "unreadable" or result.values is None:
+        why = "；".join(x.message for x in result.findings[:3]) or "无法读取"
+        raise XlflowError(f"{file.name}：无法读取，不能生成报告。{why}")
+    errors = [x for x in result.findings if x.severity == "error"]
+    notices: list[str] = []
+    if errors:
+        listed = [_finding_line(x) for x in errors[:_LISTED]]
+        if not force:
+            for line in listed:
+                typer.echo(f"  {line}", err=True)
+            raise XlflowError(
+                f"{file.name} 有 {len(errors)} 处错误，未生成报告。请更正后重新报送，"
+                "或加 --force 生成（首页将注明未通过校验）。"
+            )
+        notices = [
+            f"注意：本报告依据的报表“{file.name}”未通过校验（{len(errors)} 处错误），表中数字可能有误，不得发布。",
+            *listed,
+            *([f"……另有 {len(errors) - _LISTED} 处错误。"] if len(errors) > _LISTED else []),
+        ]
+    if result.scope == SUMMARY_SCOPE:
+        from ..merge.summary import read_summary
+
+        summary = read_summary(file, f)
+        model = build_summary_report(f, result.values, summary.rows, agency_name=name or result.agency_name,
+                                     year=result.year, notices=[*notices, _draft_notice(file, len(summary.rows))])
+    else:
+        model = build_report(f, result.values, agency_name=name or result.agency_name, year=result.year,
+                             notices=notices)
+    data = render(model, fmt)
+    target = out or file.parent / (_UNSAFE.sub("_", model.title)[:150] + "." + fmt)
+    if target.resolve() == file.resolve():
+        raise UsageError(f"输出文件不能与输入的报表相同：{target}")
+    atomic_write_bytes(target, data)
+    kind = "全县报告草稿" if result.scope == SUMMARY_SCOPE else "年度报告"
+    typer.echo(f"已生成{kind}（{fmt}）：{target}")
+    if errors:
+        typer.secho(f"报表有 {len(errors)} 处错误，报告首页已注明未通过校验，不得发布。", fg="red", err=True)
+    elif result.warnings:
+        typer.echo(f"报表有 {result.warnings} 条提示（不影响生成），建议用 xlflow validate 查看并核对。")
+
+
+def _format(fmt: str | None, out: Path | None) -> str:
+    from_suffix = _SUFFIX.get(out.suffix.lower()) if out is not None else None
+    if fmt is None:
+        if out is not None and from_suffix is None:
+            raise UsageError(f"无法从 --out 的扩展名“{out.suffix}”判断格式，请用 --format 指定（{'、'.join(FORMATS)}）。")
+        return from_suffix or "docx"
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"不支持的格式“{fmt}”，可选：{'、'.join(FORMATS)}")
+    if from_suffix is not None and from_suffix != fmt:
+        raise UsageError(f"--format {fmt} 与 --out 的扩展名“{out.suffix}”不一致。")
+    return fmt
+
+
+def _finding_line(x) -> str:
+    where = "!".join(p for p in (x.sheet, x.cell) if p)
+    return f"{where}：{x.message}" if where else x.message
+
+
+def _draft_notice(file: Path, units: int) -> str:
+    return (
+        f"草稿：本稿由 xlflow 根据汇总表“{file.name}”（{units} 个单位）生成，表格和数字取自汇总表；"
+        "标有【待撰写】的段落请撰写后删除标记，并删除本提示框，再发布。"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)

@@ -1,0 +1,192 @@
+"""From a form and its values to the report model.
+
+``build_report`` makes an agency's publishable report from one return's values.
+``build_summary_report`` makes the county's draft from a summary: every number comes from the
+summary (totals, and per-unit breakdowns in the sentences the definition declares), and each
+narrative part is a clearly marked place for the clerk to write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .. import expr as ex
+from ..form import Form, ReportBlockSpec, ReportSpec, ReportTextSpec
+from .model import Block, Chart, Paragraph, Report, Section, TableBlock
+from .spec import UNITS, condition, report_spec
+from .tables import sheet_tables
+from .text import fmt_value, lookup_in, render
+
+_NUMBERING = re.compile(r"^（[一二三四五六七八九十]+）")
+_HEADING_PUNCT = "。：:．.， \u3000"
+PLACEHOLDER = "【待撰写：{what}】"
+PLACEHOLDER_OPTIONAL = "【待撰写（如无可删除本段）：{what}】"
+MISSING = "【未填写：{what}】"
+
+
+class UnitRow(Protocol):
+    """One member unit of a county summary (``xlflow.merge.summary`` rows)."""
+
+    code: str
+    name: str
+    values: Mapping[str, Any]
+
+
+@dataclass
+class _Context:
+    form: Form
+    spec: ReportSpec
+    values: Mapping[str, Any]
+    extra: dict[str, str]
+    units: Sequence[UnitRow] | None  # set for a county draft
+
+    def fill(self, template: str, item: str = "{name}{value}") -> str:
+        base = lookup_in(self.values, self.extra)
+
+        def lookup(name: str) -> str | None:
+            if name.startswith(UNITS):
+                return self.units_text(name[len(UNITS):], item)
+            return base(name)
+
+        return render(template, lookup)
+
+    def units_text(self, field_id: str, item: str) -> str:
+        parts = []
+        for u in self.units or ():
+            value = u.values.get(field_id)
+            if isinstance(value, (int, float)) and value:
+                parts.append(render(item, lookup_in({}, {"name": u.name, "code": u.code, "value": fmt_value(value)})))
+        return "（" + "、".join(parts) + "）" if parts else ""
+
+    def first_true(self, texts: list[ReportTextSpec]) -> str:
+        for t in texts:
+            if condition(self.form, t.when).holds(self.values):
+                return self.fill(t.text, t.item)
+        return ""
+
+
+def _identity(form: Form, values: Mapping[str, Any], what: str) -> str:
+    fid = form.spec.identity.get(what)
+    return fmt_value(values.get(fid)) if fid else ""
+
+
+def build_report(form: Form, values: Mapping[str, Any], *, agency_name: str | None = None,
+                 year: int | None = None, notices: Sequence[str] = ()) -> Report:
+    """An agency's report from its return's values (field id -> value)."""
+    values = dict(values)
+    ctx = _context(form, values, agency_name, year, None)
+    preamble = [ctx.fill(p) for p in ctx.spec.preamble]
+    sections = [_section(ctx, sec) for sec in ctx.spec.sections]
+    return Report(ctx.fill(ctx.spec.title), preamble, sections, list(notices))
+
+
+def build_summary_report(form: Form, values: Mapping[str, Any], units: Sequence[UnitRow], *,
+                         agency_name: str | None = None, year: int | None = None,
+                         notices: Sequence[str] = ()) -> Report:
+    """The county's draft report: numbers from the summary, narrative left to the clerk."""
+    values = dict(values)
+    ctx = _context(form, values, agency_name, year, list(units))
+    preamble = [ctx.fill(p) for p in (ctx.spec.summary_preamble or ctx.spec.preamble)]
+    sections = [_section(ctx, sec) for sec in ctx.spec.sections]
+    return Report(ctx.fill(ctx.spec.title), preamble, sections, list(notices), draft=True)
+
+
+def _context(form, values, agency_name, year, units) -> _Context:
+    spec = report_spec(form)
+    extra = {
+        "agency_name": agency_name or _identity(form, values, "agency_name"),
+        "year": str(year) if year is not None else _identity(form, values, "year"),
+        "scope_name": spec.scope_name,
+        "form_title": form.spec.title,
+    }
+    return _Context(form, spec, values, extra, units)
+
+
+def _section(ctx: _Context, sec) -> Section:
+    blocks: list[Block] = []
+    for b in sec.blocks:
+        if b.kind == "table":
+            sheet = ctx.form.sheet(b.sheet or sec.sheet)
+            blocks.extend(TableBlock(t) for t in sheet_tables(ctx.form, sheet, ctx.values))
+        elif b.kind == "chart":
+            chart = _chart(ctx, b)
+            if chart.categories:
+                blocks.append(chart)
+        elif ctx.units is not None:
+            blocks.extend(_draft_text(ctx, b))
+        else:
+            blocks.extend(_text(ctx, b))
+    return Section(ctx.fill(sec.heading), blocks)
+
+
+def _heading(ctx: _Context, b: ReportBlockSpec) -> str:
+    return b.heading if b.heading is not None else ctx.form.fields[b.field].label
+
+
+def _text(ctx: _Context, b: ReportBlockSpec) -> list[Paragraph]:
+    heading = _heading(ctx, b)
+    text = fmt_value(ctx.values.get(b.field)) or ctx.first_true(b.fallback)
+    if not text:
+        if b.optional:
+            return []
+        return [*([Paragraph(heading, "subheading")] if heading and b.run_in is None else []),
+                Paragraph(MISSING.format(what=heading or ctx.form.fields[b.field].label), "placeholder")]
+    paras = [p.strip() for p in text.splitlines() if p.strip()]
+    return _with_heading(heading, b.run_in, paras, "body")
+
+
+def _with_heading(heading: str, run_in: str | None, paras: list[str], role) -> list[Paragraph]:
+    """Put the heading in front of the text without printing it twice: agencies often paste
+    their paragraph with its own heading, e.g. "（二）落实上级…情况。一是…"."""
+    if not heading:
+        return [Paragraph(p, role) for p in paras]
+    first = paras[0] if paras else ""
+    if run_in is not None:
+        number = _NUMBERING.match(heading)
+        title = heading[number.end():] if number else heading
+        if first.startswith(heading) or (number and first.startswith(number.group(0))):
+            lead = first
+        elif number and title and first.startswith(title):
+            lead = number.group(0) + first
+        else:
+            lead = heading + run_in + first
+        return [Paragraph(lead, role)] + [Paragraph(p, role) for p in paras[1:]]
+    if first.startswith(heading):
+        rest = first[len(heading):].lstrip(_HEADING_PUNCT)
+        paras = ([rest] if rest else []) + paras[1:]
+    return [Paragraph(heading, "subheading")] + [Paragraph(p, role) for p in paras]
+
+
+def _draft_text(ctx: _Context, b: ReportBlockSpec) -> list[Paragraph]:
+    heading = _heading(ctx, b)
+    what = ctx.form.fields[b.field].label
+    sentences = [
+        ctx.fill(t.text, t.item) for t in b.summary if condition(ctx.form, t.when).holds(ctx.values)
+    ]
+    data = "".join(s for s in sentences if s)
+    hole = (PLACEHOLDER_OPTIONAL if b.optional else PLACEHOLDER).format(what=what)
+    if b.run_in is not None:
+        paras = _with_heading(heading, b.run_in, [data or hole], "data" if data else "placeholder")
+        return paras + ([Paragraph(hole, "placeholder")] if data else [])
+    out = [Paragraph(heading, "subheading")] if heading else []
+    if data:
+        out.append(Paragraph(data, "data"))
+    out.append(Paragraph(hole, "placeholder"))
+    return out
+
+
+def _chart(ctx: _Context, b: ReportBlockSpec) -> Chart:
+    """Counts by category; in a county draft the units' categories are added up by name."""
+    sources = [u.values for u in ctx.units] if ctx.units else [ctx.values]
+    totals: dict[str, float] = {}
+    for vals in sources:
+        for key, set_label in ctx.form.spec.sets[b.rows].items():
+            name = fmt_value(vals.get(ex.substitute(b.label, {"row": key}))) or set_label
+            count = vals.get(ex.substitute(b.value, {"row": key}))
+            if isinstance(count, (int, float)):
+                totals[name] = totals.get(name, 0) + count
+    items = [(n, v) for n, v in totals.items() if v]
+    return Chart(ctx.fill(b.title), [n for n, _ in items], [v for _, v in items])

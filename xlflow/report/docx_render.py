@@ -1,0 +1,232 @@
+"""The report as a Word document, set like a government publication (GB/T 9704 page and fonts).
+
+A4 with the official margins; title in 宋体 二号; body 仿宋 三号 with a two-character indent;
+一、 headings in 黑体 and （一） sub-headings in 楷体; tables in 宋体 with the form's merges and
+column proportions; the category breakdown as a native bar chart.
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from .docx_chart import add_chart
+from .model import Chart, Paragraph, Report, Table, TableBlock
+
+LATIN = "Times New Roman"
+TITLE_FONT, BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TABLE_FONT = "宋体", "仿宋", "黑体", "楷体", "宋体"
+BODY_SIZE = Pt(16)  # 三号
+TITLE_SIZE = Pt(22)  # 二号
+LINE = Pt(28)  # fixed line pitch of official documents
+PAGE_W, PAGE_H = Cm(21.0), Cm(29.7)
+MARGINS = {"top": Cm(3.7), "bottom": Cm(3.5), "left": Cm(2.8), "right": Cm(2.6)}
+TEXT_WIDTH = PAGE_W - MARGINS["left"] - MARGINS["right"]
+RED = RGBColor(0xC0, 0x00, 0x00)
+ROW_HEIGHT = Cm(0.6)  # at least: rows with long labels grow
+
+
+def render_docx(report: Report) -> bytes:
+    doc = Document()
+    _page(doc)
+    _base_styles(doc)
+    doc.core_properties.title = report.title
+    doc.core_properties.author = "xlflow"
+    if report.notices:
+        _notices(doc, report.notices)
+    _title(doc, report.title)
+    for text in report.preamble:
+        _para(doc, text)
+    for section in report.sections:
+        _para(doc, section.heading, font=HEADING_FONT, keep_with_next=True)
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                _paragraph_block(doc, block)
+            elif isinstance(block, TableBlock):
+                _table(doc, block.table)
+            elif isinstance(block, Chart):
+                p = doc.add_paragraph()
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                # An exact line pitch would clip the drawing to one line.
+                p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                add_chart(doc, p, block, TEXT_WIDTH, Cm(7.5), TABLE_FONT)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+# -- page and styles -------------------------------------------------------------------------
+
+def _page(doc) -> None:
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = PAGE_W, PAGE_H
+    for side, value in MARGINS.items():
+        setattr(sec, f"{side}_margin", value)
+    footer = sec.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(footer, "— ", BODY_FONT, Pt(14))
+    _page_field(footer)
+    _run(footer, " —", BODY_FONT, Pt(14))
+
+
+def _page_field(paragraph) -> None:
+    run = paragraph.add_run()
+    _fonts(run, BODY_FONT, Pt(14))
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == "1":
+            el = OxmlElement("w:t")
+            el.text = text
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+def _base_styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name = LATIN
+    normal.font.size = BODY_SIZE
+    _east_asia(normal.element.get_or_add_rPr(), BODY_FONT)
+    pf = normal.paragraph_format
+    pf.space_before = pf.space_after = Pt(0)
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = LINE
+
+
+def _east_asia(rpr, font: str) -> None:
+    fonts = rpr.get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), font)
+    fonts.set(qn("w:ascii"), LATIN)
+    fonts.set(qn("w:hAnsi"), LATIN)
+
+
+def _fonts(run, font: str, size, bold: bool = False) -> None:
+    run.font.size = size
+    run.font.bold = bold
+    run.font.name = LATIN
+    _east_asia(run._r.get_or_add_rPr(), font)
+
+
+def _run(paragraph, text: str, font: str, size, bold: bool = False):
+    run = paragraph.add_run(text)
+    _fonts(run, font, size, bold)
+    return run
+
+
+# -- text ------------------------------------------------------------------------------------
+
+def _title(doc, text: str) -> None:
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pf = p.paragraph_format
+    pf.line_spacing = Pt(36)
+    pf.space_after = Pt(24)
+    _run(p, text, TITLE_FONT, TITLE_SIZE, bold=True)
+
+
+def _para(doc, text: str, font: str = BODY_FONT, keep_with_next: bool = False):
+    p = doc.add_paragraph()
+    p.paragraph_format.first_line_indent = BODY_SIZE * 2
+    p.paragraph_format.keep_with_next = keep_with_next
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _run(p, text, font, BODY_SIZE)
+    return p
+
+
+def _paragraph_block(doc, block: Paragraph) -> None:
+    if block.role == "subheading":
+        _para(doc, block.text, font=SUBHEADING_FONT, keep_with_next=True)
+    elif block.role == "placeholder":
+        p = _para(doc, block.text)
+        for r in p.runs:
+            r.font.color.rgb = RED
+            r.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    else:
+        _para(doc, block.text)
+
+
+def _notices(doc, notices: list[str]) -> None:
+    box = doc.add_table(rows=1, cols=1)
+    box.style = doc.styles["Table Grid"]
+    cell = box.cell(0, 0)
+    for i, text in enumerate(notices):
+        p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        p.paragraph_format.line_spacing = Pt(20)
+        r = _run(p, text, HEADING_FONT if i == 0 else BODY_FONT, Pt(12), bold=i == 0)
+        r.font.color.rgb = RED
+    doc.add_paragraph()
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+def _table(doc, table: Table) -> None:
+    grid = doc.add_table(rows=table.n_rows, cols=table.n_cols)
+    grid.style = doc.styles["Table Grid"]
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False  # a fixed layout: Word keeps the form's column proportions
+    total = sum(table.widths) or 1.0
+    widths = [int(TEXT_WIDTH * w / total) for w in table.widths]
+    for i, col in enumerate(grid.columns):
+        col.width = widths[i]
+        for cell in col.cells:
+            cell.width = widths[i]
+    _cell_margins(grid, Cm(0.08))
+    size = Pt(10.5) if table.n_cols <= 6 else Pt(9)
+    last_row = table.n_rows - 1
+    for c in table.cells:
+        cell = grid.cell(c.row, c.col)
+        if c.rowspan > 1 or c.colspan > 1:
+            cell = cell.merge(grid.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        p = cell.paragraphs[0]
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c.style == "label" else WD_ALIGN_PARAGRAPH.CENTER
+        # Keeps a table that fits on one page from being split (Word moves it whole).
+        p.paragraph_format.keep_with_next = c.row + c.rowspan - 1 < last_row
+        if c.text:
+            _run(p, c.text, TABLE_FONT, size, bold=c.style == "header")
+    for i, row in enumerate(grid.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        height = OxmlElement("w:trHeight")
+        height.set(qn("w:val"), str(int(ROW_HEIGHT.twips)))
+        tr_pr.append(height)
+        if i < _repeating_header_rows(table):
+            tr_pr.append(OxmlElement("w:tblHeader"))
+    doc.add_paragraph()
+
+
+def _cell_margins(grid, side) -> None:
+    mar = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(int(side.twips)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    # tblCellMar must come before tblLook in tblPr (schema order).
+    look = grid._tbl.tblPr.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(mar)
+    else:
+        grid._tbl.tblPr.append(mar)
+
+
+def _repeating_header_rows(table: Table) -> int:
+    """Rows above the first number repeat on every page, but only for a table with one header
+    band: a table that stacks several titled blocks (表二) must not repeat its first block."""
+    rows = table.rows()
+    first_value = next((i for i, r in enumerate(rows) if any(c.style == "value" for c in r)), 0)
+    later_headers = any(c.style == "header" for r in rows[first_value:] for c in r)
+    return 0 if later_headers else first_value
