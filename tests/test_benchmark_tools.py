@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from benchmarks.make_returns import ReturnFactory, agency, write_returns
+from benchmarks.make_returns import ReturnFactory, agency, write_returns, write_roster
 from benchmarks.run import run_child
 from benchmarks.values import ValueMaker, failing, live_rules
+from xlflow.roster import load_roster
 from xlflow.template import META_SHEET
+from xlflow.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,6 +98,23 @@ def test_values_read_back_recompute_and_satisfy_every_rule(form, returns, tmp_pa
         numbers = tuple(got[f.id] for f in form.input_fields if f.type.numeric)
         assert any(numbers) and numbers not in seen
         seen.add(numbers)
+
+
+@pytest.mark.parametrize("which,year", [("returns", 2024), ("mini_returns", 2099)])
+def test_generated_returns_validate_clean(which, year, request, tmp_path):
+    """What the benchmark times must be the normal path: every return valid, not one finding."""
+    rf: ReturnFactory = request.getfixturevalue(which)
+    paths = write_returns(tmp_path / "returns", 24, factory=rf)
+    roster = load_roster(write_roster(tmp_path / "roster.csv", 24))
+    results = list(validate_paths([tmp_path / "returns"], rf.form, year=year, roster=roster))
+    assert len(results) == 24
+    assert {r.path for r in results} == set(paths)
+    assert [(r.path.name, [f.rule for f in r.findings]) for r in results if r.status != "valid" or r.findings] == []
+    for r in results:
+        i = int(r.agency_code) - int(agency(0)[0])
+        assert r.agency_name == agency(i)[1]
+        expected = rf.values(i)
+        assert {f.id: r.values[f.id] for f in rf.pool.maker.numeric_inputs} == {f.id: expected[f.id] for f in rf.pool.maker.numeric_inputs}
 
 
 @pytest.mark.parametrize("which", ["form", "mini_form"])
