@@ -67,6 +67,9 @@ _KINDS = [
     FindingKind("external-links", "file", "warning", "含有外部链接",
                 "文件含有指向其他工作簿的链接（{what}），但填报单元格没有使用它们。建议断开链接（数据→编辑链接→断开链接）后再报送。",
                 "工作簿含有外部链接部件（xl/externalLinks/），但没有填报单元格的公式引用其他工作簿。"),
+    FindingKind("formulas-not-calculated", "file", "warning", "公式没有计算结果",
+                "文件中有{count}个合计公式没有保存计算结果（保存程序：{application}），例如{example}。xlflow已按明细重新计算全部合计；请在Excel或WPS中打开并保存一次，使打印出的合计正确。",
+                "合计单元格的公式没有缓存值（某些程序或脚本保存文件时不计算公式）。合计一律按明细重算，所以不影响数据，只提示一次。"),
     # -- identity ------------------------------------------------------------------------------
     FindingKind("not-a-template", "identity", "error", "不是下发的填报模板",
                 "文件不是“{form_title}”的填报模板（{what}）。请使用县里下发的模板填写。",

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import ast
+
+from .. import expr as ex
 from ..expr import PREV
 from ..form import FieldDef, Form, RuleInstance
 from ..template import META_SHEET
@@ -94,7 +97,7 @@ def _build(form: Form) -> FormPlan:
         prev = tuple(r[len(PREV):] for r in inst.expr.refs if r.startswith(PREV))
         prev_fields.update(prev)
         rp = RulePlan(inst, refs, prev)
-        cmp = inst.expr.comparison()
+        cmp = _message_comparison(inst.expr)
         if cmp is not None:
             rp.lhs, rp.rhs = cmp[0].compile(), cmp[2].compile()
         rules.append(rp)
@@ -108,6 +111,20 @@ def _build(form: Form) -> FormPlan:
         rules=rules,
         prev_fields=prev_fields,
     )
+
+
+def _message_comparison(e: ex.Expr):
+    """The comparison a rule's {lhs}/{rhs} refer to: the expression itself, or in a guarded
+    rule ("x == 0 or a >= b") the last comparison of the ``or`` (the one that must hold)."""
+    cmp = e.comparison()
+    if cmp is not None:
+        return cmp
+    node = e.tree
+    if isinstance(node, ast.BoolOp):
+        for value in reversed(node.values):
+            if isinstance(value, ast.Compare):
+                return ex.parse(ast.unparse(value)).comparison()
+    return None
 
 
 def _row_col_labels(sheet, f: FieldDef) -> tuple[str | None, str | None]:

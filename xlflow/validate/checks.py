@@ -28,9 +28,10 @@ def _place(plan: FormPlan, positions: Mapping[str, Position], fid: str) -> dict[
 
 
 def normalise(
-    plan: FormPlan, raw: Mapping[str, Any], positions: Mapping[str, Position], invalid: set[str]
+    plan: FormPlan, raw: Mapping[str, Any], positions: Mapping[str, Position], invalid: set[str], texty: set[str]
 ) -> tuple[dict[str, Any], list[Finding]]:
-    """Input and stamp values through the value policy (derived cells are left to ``derive``)."""
+    """Input and stamp values through the value policy (derived cells are left to ``derive``).
+    ``texty`` collects number cells that held text (Excel's SUM counts those as 0)."""
     values: dict[str, Any] = {}
     findings: list[Finding] = []
     for fid, f in plan.form.fields.items():
@@ -45,6 +46,8 @@ def normalise(
             continue
         if problem.is_error:
             invalid.add(fid)
+        elif f.type.numeric and isinstance(raw.get(fid), str):
+            texty.add(fid)
         if f.stamp is not None:
             continue  # identity cells are checked against the metadata instead
         findings.append(
@@ -61,9 +64,16 @@ def derive(
     invalid: set[str],
     formulas: Callable[[str], dict[str, str] | None],
     application: str,
+    texty: set[str] = frozenset(),
 ) -> list[Finding]:
-    """Recompute every derived cell; report cached values that disagree."""
+    """Recompute every derived cell; report cached values that disagree. A cached total that
+    equals the sum with text-stored numbers counted as 0 is what Excel shows for accepted text
+    numbers: it is not a finding (the text cell has its info finding)."""
     findings: list[Finding] = []
+    uncalculated: list[dict[str, Any]] = []
+    excel_view: dict[str, Any] | None = None
+    if texty:
+        excel_view = {**values, **{k: 0 for k in texty}}
     for d in plan.form.derived:
         if any(r in invalid for r in d.expr.refs):
             values[d.field_id] = None
@@ -79,12 +89,25 @@ def derive(
         cached_raw = raw.get(d.field_id)
         cached = parse_number(cached_raw)
         if cached is not None and math.isclose(cached, expected, rel_tol=0.0, abs_tol=1e-9):
+            if excel_view is not None:
+                excel_view[d.field_id] = cached
             continue
+        if excel_view is not None and cached is not None:
+            try:
+                as_excel = d.func(excel_view, {})
+            except (TypeError, KeyError, ZeroDivisionError):
+                as_excel = None
+            excel_view[d.field_id] = cached
+            if as_excel is not None and math.isclose(cached, as_excel, rel_tol=0.0, abs_tol=1e-9):
+                continue
         place = _place(plan, positions, d.field_id)
         how = "unknown"
         sheet_formulas = formulas(place["sheet"])
         if sheet_formulas is not None:
             how = "stale" if place["cell"] in sheet_formulas else "typed"
+        if cached_raw in (None, "") and how != "typed":
+            uncalculated.append(place)  # nothing cached to mislead anyone: one note per file
+            continue
         actual = cached if cached is not None else (cached_raw if cached_raw not in (None, "") else "（空）")
         if isinstance(actual, float) and actual.is_integer():
             actual = int(actual)
@@ -94,6 +117,10 @@ def derive(
             Finding(rule=d.rule, severity="error", message=render(DERIVED_TEMPLATES[how], params),
                     expected=expected, actual=actual, **place)
         )
+    if uncalculated:
+        first = uncalculated[0]
+        findings.insert(0, finding("formulas-not-calculated", count=len(uncalculated), application=application or "未知",
+                                   example=f"{first['sheet']}!{first['cell']}", sheet=first["sheet"]))
     return findings
 
 

@@ -117,7 +117,8 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     raw = {fid: cell(book.grid(sheet), r, c) for fid, (sheet, r, c) in positions.items()}
     invalid: set[str] = set()
     result.findings.extend(_external_links(book, plan, positions, invalid))
-    values, value_findings = normalise(plan, raw, positions, invalid)
+    texty: set[str] = set()
+    values, value_findings = normalise(plan, raw, positions, invalid, texty)
     result.findings.extend(check_identity(plan, result, ident, values, positions, year, roster))
     result.findings.extend(value_findings)
 
@@ -128,7 +129,7 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
             cache[sheet] = book.formulas(sheet)
         return cache[sheet]
 
-    result.findings.extend(derive(plan, values, raw, positions, invalid, formulas, book.application))
+    result.findings.extend(derive(plan, values, raw, positions, invalid, formulas, book.application, texty))
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
     result.findings.extend(run_rules(plan, values, positions, invalid, prev))
     result.values = values

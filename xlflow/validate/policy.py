@@ -118,7 +118,7 @@ def _number(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
         return None, Problem("value-too-large", expected=_as_type(t.max, t.kind), actual=_as_type(x, "decimal"))
     if t.kind == "integer" and not x.is_integer():
         return None, Problem("value-not-integer", expected=round(x), actual=x)
-    if t.kind == "decimal" and t.decimals is not None and abs(x - round(x, t.decimals)) > 1e-9 * max(1.0, abs(x)):
+    if t.kind == "decimal" and t.decimals is not None and decimal_places(x) > t.decimals:
         return None, Problem(
             "value-too-many-decimals",
             expected=round(x, t.decimals),
@@ -126,6 +126,16 @@ def _number(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
             params={"unit": t.unit or "—", "decimals": t.decimals},
         )
     return _as_type(x, t.kind), note
+
+
+def decimal_places(x: float) -> int:
+    """Decimals as typed: 15 significant digits drop binary noise (0.1 + 0.2 has 1 decimal)."""
+    text = f"{x:.15g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        return max(0, digits - int(exp))
+    return len(text.split(".")[1]) if "." in text else 0
 
 
 def _as_type(x: float, kind: str) -> int | float:
