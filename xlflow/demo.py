@@ -186,7 +186,11 @@ def layout_2019_workbook(agency: Agency, year: int) -> bytes:
     ws2.append(["（六）其他处理", None, None, 0, 0, 0, 0, 0, 0, 0])
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    # openpyxl stamps the clock into docProps/core.xml and the zip: pin both (same demo, same bytes).
+    parts = unzip_parts(buf.getvalue())
+    core = parts.get("docProps/core.xml", b"")
+    parts["docProps/core.xml"] = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2024-01-10T00:00:00Z", core)
+    return ZipPacker().pack(parts)
 
 
 # -- the whole data set -------------------------------------------------------------------------

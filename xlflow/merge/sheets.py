@@ -105,8 +105,9 @@ def write_narratives(book: SummaryBook) -> None:
     ws.write_string(0, 0, f"{scope_word(c.name)}汇总数字与分单位情况（供撰写{c.name}年度报告参考）", f.title)
     row = 2
     for text in sentences(c, load_digest(c.form)):
-        ws.merge_range(row, 0, row, 2 + max(len(fields), 1) - 1, text, f.para)
-        ws.set_row(row, 15 * (1 + len(text) // 120))
+        # Merged over 单位代码..first section (about 100 width units, 48 CJK characters a line).
+        ws.merge_range(row, 0, row, 2, text, f.para)
+        ws.set_row(row, 15 * (1 + (2 * len(text)) // 96))
         row += 1
     row += 1
     ws.write_string(row, 0, "各单位文字部分（每列一个部分，每行一个单位）", f.title)
@@ -123,6 +124,8 @@ def write_narratives(book: SummaryBook) -> None:
             ws.write_string(row, k, "" if value is None else str(value)[:32767], f.text)
     ws.autofilter(head_row, 0, max(row, head_row + 1), 1 + len(fields))
     ws.freeze_panes(head_row + 1, 2)
+    ws.set_landscape()
+    ws.repeat_rows(head_row)
 
 
 def write_charts(book: SummaryBook) -> None:
@@ -131,6 +134,8 @@ def write_charts(book: SummaryBook) -> None:
     if not digest.charts:
         return
     ws = book.wb.add_worksheet(SHEET_CHARTS)
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)
     f = book.fmt
     ws.set_column(0, 0, 28)
     row = 0

@@ -124,11 +124,8 @@ class SummaryBook:
         ws.merge_range(0, 0, 0, span, f"{c.name}{c.year or ''}年{form.spec.title}汇总表", self.styles.label("title"))
         ws.merge_range(1, 0, 1, span, self.scope_line(), self.styles.label("hint"))
         stamp = Stamp(f"{c.name}（汇总）", c.code, c.year or 0)
-        row = 3
-        for s in tables:
-            height = 1 + max(
-                [lb.merge[2] if lb.merge else lb.row for lb in s.labels] + [fd.merge[2] if fd.merge else fd.row for fd in s.fields]
-            )
+        row = TOTAL_FIRST_ROW
+        for s, row in table_offsets(form):
             for lb in s.labels:
                 fmt = self.styles.label(lb.style)
                 text = stamp.fill(lb.text)
@@ -139,7 +136,7 @@ class SummaryBook:
                     ws.write_string(row + lb.row, lb.col, text, fmt)
             for fd in s.fields:
                 self.write_total_cell(ws, row, fd)
-            row += height + 1
+            row += _height(s) + 1
         row = self.write_other_totals(ws, row, {s.name for s in tables}, span)
         self.write_checks(ws, row + 1, span)
         ws.set_paper(9)
@@ -257,6 +254,28 @@ class SummaryBook:
             for k, fd in enumerate(fields, len(TABLE_HEAD)):
                 self.write_value(ws, row, k, fd, u.values.get(fd.id))
         ws.very_hidden()
+
+
+TOTAL_FIRST_ROW = 3
+
+
+def _height(s) -> int:
+    return 1 + max([lb.merge[2] if lb.merge else lb.row for lb in s.labels] + [fd.merge[2] if fd.merge else fd.row for fd in s.fields])
+
+
+def table_offsets(form) -> list:
+    """(table sheet, first row on 汇总) for each numeric table of the form, stacked."""
+    out, row = [], TOTAL_FIRST_ROW
+    for s in table_sheets(form):
+        out.append((s, row))
+        row += _height(s) + 1
+    return out
+
+
+def total_positions(form) -> dict[str, tuple[int, int]]:
+    """Where each table field's total sits on 汇总 (0-based row, col): the form's own cell,
+    shifted down to its table's place."""
+    return {fd.id: (off + fd.row, fd.col) for s, off in table_offsets(form) for fd in s.fields}
 
 
 def _cell(ws, row: int, c1: int, c2: int, text: str, fmt) -> None:
