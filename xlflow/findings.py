@@ -208,6 +208,7 @@ def render(template: str, params: dict[str, Any]) -> str:
 
 def finding(
     code: str,
+    /,
     *,
     sheet: str | None = None,
     cell: str | None = None,

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook, PasswordError
 
 from . import meta
 from .archive import ReadProblem, Sniffed, sniff
-from .formulas import external_formulas, has_external_links, sheet_formulas
+from .formulas import external_formulas, has_external_links, sheet_errors, sheet_formulas
 
 IDENTITY_PREFIX = "xlflow_"
 Grid = list[list[object]]
@@ -102,6 +102,12 @@ class Book:
         if self.kind not in ("xlsx", "xlsm") or not has_external_links(self.sn):
             return None
         return external_formulas(self.sn, sheets)
+
+    def errors(self, sheet: str) -> dict[str, str]:
+        """Cells showing an error value (#REF!, #DIV/0!); only xlsx keeps them readable."""
+        if self.kind not in ("xlsx", "xlsm"):
+            return {}
+        return sheet_errors(self.sn, sheet)
 
     def formulas(self, sheet: str) -> dict[str, str] | None:
         if self.kind not in ("xlsx", "xlsm"):

@@ -52,3 +52,21 @@ def external_formulas(sn: Sniffed, sheets: list[str]) -> dict[tuple[str, str], s
             if _EXTERNAL.search(formula):
                 found[(sheet, cell)] = formula
     return found
+
+
+_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def sheet_errors(sn: Sniffed, sheet: str) -> dict[str, str]:
+    """A1 cell -> error value ("#REF!") for one sheet of an xlsx (calamine shows these as blank)."""
+    part = sheet_parts(sn).get(sheet)
+    data = sn.read(part) if part else None
+    if not data or b't="e"' not in data:
+        return {}
+    out = {}
+    for m in _ERROR_CELL.finditer(data):
+        v = _VALUE.search(m.group(2))
+        if v:
+            out[m.group(1).decode()] = v.group(1).decode("utf-8", "replace")
+    return out

@@ -115,6 +115,7 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
 
     positions = placement.positions
     raw = {fid: cell(book.grid(sheet), r, c) for fid, (sheet, r, c) in positions.items()}
+    _error_values(book, form, positions, raw)
     invalid: set[str] = set()
     result.findings.extend(_external_links(book, plan, positions, invalid))
     texty: set[str] = set()
@@ -133,6 +134,18 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
     result.findings.extend(run_rules(plan, values, positions, invalid, prev))
     result.values = values
+
+
+def _error_values(book: Book, form: Form, positions, raw: dict) -> None:
+    """calamine reads error cells as blank: put the error text back so the finding quotes it."""
+    blank_sheets = {positions[fid][0] for fid, v in raw.items() if v == "" and form.fields[fid].type.numeric}
+    for sheet in blank_sheets:
+        errors = book.errors(sheet)
+        if not errors:
+            continue
+        for fid, (s, r, c) in positions.items():
+            if s == sheet and raw[fid] == "" and a1(r, c) in errors:
+                raw[fid] = errors[a1(r, c)]
 
 
 def _external_links(book: Book, plan: FormPlan, positions, invalid: set[str]) -> list[Finding]:
