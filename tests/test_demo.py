@@ -1,0 +1,61 @@
+"""`xlflow demo`: the whole chain on bundled data, and what it shows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from xlflow.demo import run_demo
+from xlflow.merge import INCLUDED, read_summary
+from xlflow.merge.workbook import SHEET_TOTAL, total_positions
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return run_demo(tmp_path_factory.mktemp("demo"))
+
+
+def test_demo_sums_exactly_the_good_returns(demo, form):
+    c = demo.outcome.consolidation
+    assert sorted(u.code for u in c.units) == sorted(demo.data.values)
+    assert sorted(demo.data.values) == ["370829001", "370829002", "370829003", "370829005", "370829006",
+                                        "370829007", "370829010", "370829014", "370829015"]
+    ws = openpyxl.load_workbook(demo.summary, data_only=True)[SHEET_TOTAL]
+    pos = total_positions(form)
+    for fid in ("t3.new.natural", "t3.unable_no_info.natural", "t2.licensing", "t4.review.upheld", "t2.norms.issued"):
+        want = sum(v.get(fid, 0) for v in demo.data.values.values())
+        r, col = pos[fid]
+        assert ws.cell(r + 1, col + 1).value == want, fid
+    seed = next(u for u in c.units if u.code == "370829014")
+    assert seed.values["s1.proactive_total"] == 21 and seed.values["s6.cppcc_proposals"] == 5
+
+
+def test_demo_shows_each_mistake(demo):
+    entries = {e.result.path.name: e for e in demo.outcome.consolidation.entries}
+    notes = {d.path.name: d.note for d in demo.data.files}
+    by_code = {}
+    for name, e in entries.items():
+        by_code.setdefault(e.code or name, []).append(e)
+    for code in ("370829004", "370829009", "370829011", "370829012"):
+        assert by_code[code][0].result.status == "invalid", notes
+    old = [e for n, e in entries.items() if n.startswith("370829013")][0]
+    assert old.result.status != "valid" and old.action != INCLUDED
+    dup = sorted(by_code["370829002"], key=lambda e: e.result.path.name)
+    assert [e.action for e in dup] == ["superseded", "included"]  # 初稿 superseded by 更正
+    states = {r.code: r.state for r in demo.rows if r.code}
+    assert states["370829008"] == "未提交" and states["370829016"] == "未提交"
+    assert states["370829099"] == "名单外" and states["370829013"] == "未通过"
+    assert read_summary(demo.summary, demo.outcome.consolidation.form).rows[3].values["s6.other"].startswith("=")
+
+
+def test_demo_command_prints_where_the_summary_is(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "xlflow", "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    summary = next((tmp_path / "d" / "汇总").glob("*汇总表.xlsx"))
+    assert f"汇总表：{summary.resolve()}" in res.stdout
+    again = subprocess.run([sys.executable, "-m", "xlflow", "demo", "--out", str(tmp_path / "e")], capture_output=True, text=True)
+    assert again.returncode == 0
+    assert next((tmp_path / "e" / "汇总").glob("*汇总表.xlsx")).read_bytes() == summary.read_bytes()
