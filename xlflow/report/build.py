@@ -23,6 +23,8 @@ from .text import fmt_value, lookup_in, render
 _NUMBERING = re.compile(r"^（[一二三四五六七八九十]+）")
 _HEADING_PUNCT = "。：:．.， \u3000"
 PLACEHOLDER = "【待撰写：{what}】"
+PLACEHOLDER_SHORT = "【待撰写】"
+PLACEHOLDER_SHORT_OPTIONAL = "【待撰写（如无可删除本段）】"
 PLACEHOLDER_OPTIONAL = "【待撰写（如无可删除本段）：{what}】"
 MISSING = "【未填写：{what}】"
 
@@ -169,8 +171,10 @@ def _draft_text(ctx: _Context, b: ReportBlockSpec) -> list[Paragraph]:
     data = "".join(s for s in sentences if s)
     hole = (PLACEHOLDER_OPTIONAL if b.optional else PLACEHOLDER).format(what=what)
     if b.run_in is not None:
-        paras = _with_heading(heading, b.run_in, [data or hole], "data" if data else "placeholder")
-        return paras + ([Paragraph(hole, "placeholder")] if data else [])
+        if not data:  # the heading already says what to write
+            hole = (PLACEHOLDER_SHORT_OPTIONAL if b.optional else PLACEHOLDER_SHORT) if heading else hole
+            return _with_heading(heading, b.run_in, [hole], "placeholder")
+        return _with_heading(heading, b.run_in, [data], "data") + [Paragraph(hole, "placeholder")]
     out = [Paragraph(heading, "subheading")] if heading else []
     if data:
         out.append(Paragraph(data, "data"))

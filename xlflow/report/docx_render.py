@@ -94,6 +94,10 @@ def _page_field(paragraph) -> None:
 
 
 def _base_styles(doc) -> None:
+    # Chinese as the East Asian language: viewers then pick Simplified Chinese glyphs (a
+    # fallback font chosen for "en-US" text may be the Japanese variant of a CJK family).
+    for lang in doc.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang"):
+        lang.set(qn("w:eastAsia"), "zh-CN")
     normal = doc.styles["Normal"]
     normal.font.name = LATIN
     normal.font.size = BODY_SIZE
