@@ -1,0 +1,87 @@
+"""xlflow validate: terminal output, exit codes, --json contract, --xlsx, --annotate."""
+
+import hashlib
+import json
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.returned import ROSTER_CSV, build, set_cell, write
+from xlflow.cli import main
+
+
+def run_cli(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["xlflow", "validate", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    box = tmp_path / "回收"
+    (box / "sub").mkdir(parents=True)
+    write(box, build(), "good.xlsx")
+    write(box / "sub", set_cell(build(), "t3.new.natural", "/"), "bad.xlsx")
+    write(box, b"%PDF-1.4", "scan.xlsx")
+    write(box, b"lock", "~$good.xlsx")
+    write(box, b"notes", "readme.txt")
+    return box
+
+
+def test_exit_0_when_all_valid(monkeypatch, capsys, tmp_path):
+    code, out, _ = run_cli(monkeypatch, capsys, write(tmp_path, build()), "--year", "2024")
+    assert code == 0 and "合格 1，不合格 0，无法读取 0" in out
+
+
+def test_folder_run_outputs_and_exit_1(monkeypatch, capsys, inbox, tmp_path):
+    hashes = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.rglob("*") if p.is_file()}
+    j, x, ann = tmp_path / "r.json", tmp_path / "r.xlsx", tmp_path / "退回"
+    code, out, _ = run_cli(monkeypatch, capsys, inbox, "--year", "2024", "--agencies", ROSTER_CSV, "--json", j, "--xlsx", x, "--annotate", ann)
+    assert code == 1
+    assert "跳过" in out and "~$good.xlsx" in out and "readme.txt" in out
+    assert "value-placeholder" in out and "file-not-spreadsheet" in out
+    assert "共 3 个文件：合格 1，不合格 1，无法读取 1" in out
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in hashes} == hashes  # inputs untouched
+
+    doc = json.loads(j.read_text(encoding="utf-8"))
+    assert doc["form"] == "gov-info-annual-2021"
+    files = {f["path"].rsplit("/", 1)[-1]: f for f in doc["files"]}
+    assert {k: v["status"] for k, v in files.items()} == {"good.xlsx": "valid", "bad.xlsx": "invalid", "scan.xlsx": "unreadable"}
+    for f in doc["files"]:
+        assert {"path", "agency_code", "agency_name", "year", "status", "findings"} <= set(f)
+        for fd in f["findings"]:
+            assert {"rule", "severity", "sheet", "cell", "field", "message", "expected", "actual"} <= set(fd)
+    (bad,) = files["bad.xlsx"]["findings"]
+    assert (bad["rule"], bad["cell"], bad["field"], bad["actual"], bad["basis"]) == ("value-placeholder", "D6", "t3.new.natural", "/", "R5")
+    assert files["good.xlsx"]["agency_code"] == "370829014" and files["good.xlsx"]["year"] == 2024
+
+    wb = load_workbook(x)
+    ws = wb["问题清单"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["文件", "单位代码", "单位名称"] and "问题说明" in header
+    assert ws.max_row == 1 + 2  # one row per finding
+    assert [p.name for p in ann.iterdir()] == ["bad_校验标注.xlsx"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["nosuch"], ["{f}", "--year", "99"], ["{f}", "--json", "out.txt"], ["{f}", "--previous", "nosuch"], ["{f}", "--bogus"]],
+)
+def test_usage_errors_exit_2(monkeypatch, capsys, tmp_path, args):
+    f = write(tmp_path, build())
+    code, out, err = run_cli(monkeypatch, capsys, *[a.format(f=f) for a in args])
+    assert code == 2, out + err
+
+
+def test_previous_option(monkeypatch, capsys, tmp_path):
+    last = tmp_path / "last"
+    last.mkdir()
+    from tests.returned import clean_values
+
+    write(last, build(clean_values(**{"t3.next.natural": 2, "t3.granted.natural": 3}), year=2023), "a.xlsx")
+    code, out, _ = run_cli(monkeypatch, capsys, write(tmp_path, build()), "--previous", last)
+    assert code == 0 and "S1" in out and "上一年度数据：1 个单位" in out
