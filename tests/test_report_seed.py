@@ -21,6 +21,8 @@ import pytest
 import yaml
 
 from xlflow.report import build_report, render
+from xlflow.template import TemplateFactory
+from xlflow.validate import validate_file
 
 SEED_TEXT = Path(__file__).parent / "data" / "seed_report.txt"
 SHARED_SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "000_9e9c33fd413cdd23.txt"
@@ -106,12 +108,15 @@ def seed_sample():
 
 
 @pytest.fixture(scope="module")
-def seed_values(form, seed_sample):
-    """The values a validated copy of the seed agency's filled return carries."""
-    values = {**form.defaults(), **seed_sample["values"]}
-    values.update({"unit.name": seed_sample["agency_name"], "unit.code": seed_sample["agency_code"],
-                   "unit.year": seed_sample["year"]})
-    return form.compute_derived(values)
+def seed_values(form, seed_sample, tmp_path_factory):
+    """The seed agency's 2023 return as it comes back: the template filled with its own figures
+    and narrative, read and validated like any returned workbook."""
+    path = tmp_path_factory.mktemp("seed") / "370829014_嘉祥县金融工作服务中心_2023年.xlsx"
+    path.write_bytes(TemplateFactory(form, seed_sample["year"]).build(
+        seed_sample["agency_name"], seed_sample["agency_code"], seed_sample["values"]))
+    result = validate_file(path, form)
+    assert result.status == "valid", [f.message for f in result.findings]
+    return result.values
 
 
 @pytest.fixture(scope="module")

@@ -52,8 +52,8 @@ class Table:
 @dataclass
 class Paragraph:
     text: str
-    role: Literal["body", "heading", "subheading", "placeholder", "data"] = "body"
-    run_in: str = ""  # a heading printed at the start of the paragraph (bold in print)
+    # data: a sentence generated from a summary's numbers; placeholder: a marked place to write
+    role: Literal["body", "subheading", "placeholder", "data"] = "body"
 
 
 @dataclass
@@ -87,12 +87,3 @@ class Report:
     notices: list[str] = field(default_factory=list)  # shown boxed on the first page
     draft: bool = False  # a county draft with places left for the clerk to write
 
-    def paragraphs(self) -> list[str]:
-        """Every line of text in reading order (title, preamble, headings, paragraphs)."""
-        out = [self.title, *self.preamble]
-        for s in self.sections:
-            out.append(s.heading)
-            for b in s.blocks:
-                if isinstance(b, Paragraph):
-                    out.append(b.run_in + b.text)
-        return out
