@@ -220,3 +220,25 @@ def test_mini_form_generates_from_its_definition_alone(mini_form):
     assert wb.sheetnames == ["封面", "水果", "_xlflow"]
     assert wb["水果"]["D3"].value == 1 and wb["水果"]["B10"].value == "✗"
     assert wb["封面"]["B8"].value == "有 2 处问题"  # columns 上半年 and 全年
+
+
+def test_blank_and_text_inputs_cache_totals_as_excel_would(factory):
+    # a return with a blank and a "/" in number cells: SUM treats both as 0, like Excel
+    data = factory.build(*AGENCY, values={"t3.new.natural": None, "t3.new.business": "/", "t3.new.research": 2})
+    ws = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["三、依申请公开"]
+    assert ws["D6"].value is None and ws["E6"].value == "/" and ws["J6"].value == 2
+
+
+def test_outputs_are_written_atomically_with_normal_permissions(tmp_path):
+    import os
+
+    from xlflow.fsutil import atomic_write_bytes
+
+    target = tmp_path / "sub" / "out.xlsx"
+    atomic_write_bytes(target, b"first")
+    atomic_write_bytes(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert [p.name for p in target.parent.iterdir()] == ["out.xlsx"]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -99,10 +99,16 @@ def build_xlsx(form: Form, stamp: Stamp, password: str, values: Mapping[str, obj
     for f in form.fields.values():
         if f.stamp:
             filled[f.id] = stamp.year if f.stamp == "year" else getattr(stamp, f.stamp)
-    values = form.compute_derived(filled)
+    # Formulas cache what Excel would compute: a blank (or text) number cell counts as 0 in SUM.
+    calc = {
+        fid: (0 if form.fields[fid].type.numeric and not isinstance(v, (int, float)) else v) for fid, v in filled.items()
+    }
+    form.compute_derived(calc)
+    for d in form.derived:
+        filled[d.field_id] = calc[d.field_id]
     styles = Styles(wb)
     for sheet in form.sheets:
-        _SheetWriter(wb, styles, form, sheet, stamp, values, password).write()
+        _SheetWriter(wb, styles, form, sheet, stamp, filled, calc, password).write()
     _write_meta_sheet(wb, form, stamp, password)
     for f in form.fields.values():
         wb.define_name(f.defined_name, f"={quote_sheet(f.sheet)}!${col_letter(f.col)}${f.row + 1}")
@@ -111,9 +117,10 @@ def build_xlsx(form: Form, stamp: Stamp, password: str, values: Mapping[str, obj
 
 
 class _SheetWriter:
-    def __init__(self, wb, styles: Styles, form: Form, sheet: SheetDef, stamp: Stamp, values: dict, password: str):
+    def __init__(self, wb, styles, form: Form, sheet: SheetDef, stamp: Stamp, cells: dict, calc: dict, password: str):
         self.wb, self.styles, self.form, self.sheet, self.stamp = wb, styles, form, sheet, stamp
-        self.values = values  # blank-template values: the cached results of every formula
+        self.cells = cells  # what each field cell holds
+        self.values = calc  # the same as Excel sees it in formulas: the cached results
         self.password = password
         self.ws = wb.add_worksheet(sheet.name)
 
@@ -178,7 +185,7 @@ class _SheetWriter:
 
     def write_field(self, f: FieldDef) -> None:
         ws, t = self.ws, f.type.spec
-        value = self.values.get(f.id)
+        value = self.cells.get(f.id)
         if f.stamp:
             fmt = self.styles.stamp()
         elif f.derived:
