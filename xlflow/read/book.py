@@ -74,10 +74,10 @@ class Book:
 
     @cached_property
     def identity(self) -> dict[str, str]:
-        """xlflow_* keys: custom properties first (cheap), the metadata sheet fills the gaps
-        (an .xls keeps no custom properties we can read; a summary may keep extra keys there)."""
+        """xlflow_* keys: custom properties first (cheap); the metadata sheet only when they are
+        missing (an .xls keeps no custom properties we can read)."""
         props = dict(self.properties)
-        if "xlflow_form_id" not in props or "xlflow_kind" not in props:
+        if "xlflow_form_id" not in props:
             for k, v in self.meta_rows.items():
                 props.setdefault(k, v)
         return props

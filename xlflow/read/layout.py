@@ -62,10 +62,10 @@ def locate(book: Book, plan: FormPlan) -> Placement:
 
 
 def _locate_sheet(book: Book, plan: FormPlan, sp: SheetPlan, out: Placement) -> None:
+    if not sp.fields:
+        return  # a guide sheet carries no data: nothing to locate, nothing worth a finding
     actual = sp.name if sp.name in book.sheet_names else _find_renamed(book, plan, sp, out)
     if actual is None:
-        if not sp.fields:  # a guide sheet carries no data: its absence changes nothing read
-            return
         present = "、".join(n for n in book.sheet_names if n != plan.meta_sheet) or "（无）"
         out.findings.append(finding("sheet-missing", sheet=sp.name, present=present))
         out.unreadable = True

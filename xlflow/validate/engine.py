@@ -103,6 +103,11 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
         result.findings.append(finding("template-outdated", expected=form.version, actual=ident.get("xlflow_form_version", "未知")))
 
     placement = locate(book, plan)
+    if placement.unreadable and book.meta_rows.get("xlflow_kind") == "summary":
+        from .summary import validate_summary  # a summary whose properties were lost (.xls)
+
+        validate_summary(result, form, book.meta_rows, year=year, roster=roster, previous=previous)
+        return
     if placement.unreadable and not form_id and any(f.rule in _NO_IDENTITY_UNREADABLE for f in placement.findings):
         what = "；".join(f.message for f in placement.findings if f.rule in _NO_IDENTITY_UNREADABLE)[:200]
         result.findings.append(finding("not-a-template", form_title=form.spec.title, what=what))
