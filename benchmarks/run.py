@@ -269,14 +269,14 @@ def bench_size(res: Results, form_ref: str, n: int, work: Path, factory: ReturnF
     pool = _timed_pool(paths, form_ref, 2)
     serial = res.get("calamine loop (bare read, reference)", n).seconds
     res.add(Row("calamine loop, 2-process pool", n, pool, note=f"{serial / pool:.2f}x the serial loop"))
-    k = min(sample, n)
-    picked = [paths[round(j * (n - 1) / max(k - 1, 1))] for j in range(k)]
-    per_file = _timed_loop(openpyxl_read, picked) / k
-    res.add(Row("openpyxl load_workbook loop (reference)", n, per_file * n, note=f"measured on {k} files, extrapolated to {n}"))
-    k = min(max(sample // 3, 1), n)
-    picked = [paths[round(j * (n - 1) / max(k - 1, 1))] for j in range(k)]
-    per_file = _timed_loop(openpyxl_read_only, picked) / k
-    res.add(Row("openpyxl read_only+data_only loop (info only)", n, per_file * n, note=f"measured on {k} files, extrapolated to {n}"))
+    for what, func, k in (
+        ("openpyxl load_workbook loop (reference)", openpyxl_read, sample),
+        ("openpyxl read_only+data_only loop (info only)", openpyxl_read_only, max(sample // 6, 1)),
+    ):
+        k = min(k, n)
+        picked = [paths[round(j * (n - 1) / max(k - 1, 1))] for j in range(k)]
+        per_file = _timed_loop(func, picked) / k
+        res.add(Row(what, n, per_file * n, note=f"measured on {k} files, extrapolated to {n}"))
 
 
 def evaluate(res: Results, sizes: list[int]) -> None:
@@ -292,6 +292,9 @@ def evaluate(res: Results, sizes: list[int]) -> None:
         slow = vm[n].seconds / cal[n].seconds
         res.checks.append((f"N={n}: openpyxl loop / (validate+merge) >= {TARGET_OPENPYXL:g}", f"{fast:.1f}x", "PASS" if fast >= TARGET_OPENPYXL else "FAIL"))
         res.checks.append((f"N={n}: (validate+merge) / calamine loop <= {TARGET_CALAMINE:g}", f"{slow:.2f}x", "PASS" if slow <= TARGET_CALAMINE else "FAIL"))
+        v, m = res.get("xlflow validate (CLI)", n), res.get("xlflow merge (CLI)", n)
+        res.checks.append((f"N={n}: validate alone / calamine loop", f"{v.seconds / cal[n].seconds:.2f}x", "info"))
+        res.checks.append((f"N={n}: merge alone (it validates too) / calamine loop", f"{m.seconds / cal[n].seconds:.2f}x", "info"))
     if len(sizes) > 1 and vm[first] and vm[last]:
         growth = vm[last].ms_per_file / vm[first].ms_per_file
         res.checks.append((f"ms/file at N={last} within {TARGET_LINEAR - 1:.0%} of N={first}", f"{growth:.2f}x", "PASS" if growth <= TARGET_LINEAR else "FAIL"))
@@ -301,6 +304,13 @@ def evaluate(res: Results, sizes: list[int]) -> None:
     for n in sizes:
         pool = res.get("calamine loop, 2-process pool", n)
         res.checks.append((f"N={n}: 2-process pool speed-up on the calamine loop (informs --jobs)", pool.note.split(" ")[0], "info"))
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def print_table(res: Results) -> None:
@@ -320,46 +330,35 @@ def print_table(res: Results) -> None:
         print(note)
 
 
-def profile_validate(form: Form, folder: Path, roster_csv: Path, top: int = 22) -> None:
-    """cProfile of in-process ``validate_paths`` over ``folder``: where the time goes, as %."""
-    import cProfile
+def profile_cli(args: list[str], out: Path, top: int = 25) -> None:
+    """The real command under cProfile: the functions where the time goes, in % of the run."""
     import pstats
 
-    try:
-        from xlflow.roster import load_roster
-        from xlflow.validate import validate_paths
-    except ImportError:
-        print("profile: xlflow.validate not available")
-        return
-    roster = load_roster(roster_csv)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    count = sum(1 for _ in validate_paths([folder], form, year=YEAR, roster=roster))
-    plain = time.perf_counter() - started
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in validate_paths([folder], form, year=YEAR, roster=roster):
-        pass
-    prof.disable()
-    stats = pstats.Stats(prof).stats  # (file, line, func) -> (cc, nc, tottime, cumtime, callers)
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "xlflow", *args], env=env, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    stats = pstats.Stats(str(out)).stats  # (file, line, func) -> (cc, nc, tottime, cumtime, callers)
     total = sum(v[2] for v in stats.values())
-    print(f"\nprofile: validate_paths over {count} files, in process: {plain:.2f} s without the profiler "
-          f"({plain * 1000 / max(count, 1):.2f} ms/file), {total:.2f} s under cProfile")
+    print(f"\nprofile: xlflow {args[0]} under cProfile, {wall:.1f} s wall ({total:.1f} s profiled)")
 
     def name(key) -> str:
         file, line, func = key
         if file == "~":
             return func
-        short = file.split("/xlflow/")[-1] if "/xlflow/" in file else Path(file).name
-        return f"{short}:{line}({func})"
+        for cut in ("/xlflow/", "/site-packages/"):
+            if cut in file:
+                return f"{file.split(cut)[-1]}:{line}({func})"
+        return f"{Path(file).name}:{line}({func})"
 
-    for title, col in (("self time", 2), ("cumulative time", 3)):
-        print(f"\n{'function':<70} {'calls':>8} {title + ' %':>18}")
-        rows = sorted(stats.items(), key=lambda kv: kv[1][col], reverse=True)
+    for title, col in (("self", 2), ("cumulative", 3)):
+        print(f"  {'function (' + title + ' time)':<72} {'calls':>8} {'%':>6}")
         shown = 0
-        for key, v in rows:
-            if col == 3 and not ("/xlflow/" in key[0] or "calamine" in key[2]):
+        for key, v in sorted(stats.items(), key=lambda kv: kv[1][col], reverse=True):
+            if col == 3 and "/xlflow/" not in key[0]:
                 continue
-            print(f"{name(key)[:70]:<70} {v[1]:>8} {100 * v[col] / total:>17.1f}%")
+            print(f"  {name(key)[:72]:<72} {v[1]:>8} {100 * v[col] / total:>5.1f}%")
             shown += 1
             if shown >= top:
                 break
@@ -373,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--form", default="gov-info-annual-2021")
     ap.add_argument("--work", type=Path, default=HERE / "_work" / "run", help="生成文件的目录（运行前清空）")
     ap.add_argument("--keep", action="store_true", help="保留生成的文件")
-    ap.add_argument("--profile", action="store_true", help="对第一个规模的 validate 做 cProfile")
+    ap.add_argument("--profile", action="store_true", help="对第一个规模的 validate 和 merge 命令做 cProfile")
     ap.add_argument("--json", type=Path, help="把结果另存为 JSON")
     args = ap.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
@@ -383,17 +382,20 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True)
     res = Results()
     commands = {c: command_available(c) for c in ("validate", "merge")}
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; validate: {'yes' if commands['validate'] else 'not available'}, merge: {'yes' if commands['merge'] else 'not available'}", flush=True)
+    print(f"load average {_load()} at start; python {sys.version.split()[0]}, {os.cpu_count()} CPUs; validate: {'yes' if commands['validate'] else 'not available'}, merge: {'yes' if commands['merge'] else 'not available'}", flush=True)
     try:
         if args.templates:
             bench_templates(res, form, args.templates, args.work)
         factory = ReturnFactory(form, YEAR)
-        for n in sizes:
-            bench_size(res, args.form, n, args.work, factory, args.openpyxl_sample, commands)
+        for k, n in enumerate(sizes):
+            # Files of every size have the same shape: later sizes need a smaller openpyxl sample.
+            sample = args.openpyxl_sample if k == 0 else max(args.openpyxl_sample // 3, 1)
+            bench_size(res, args.form, n, args.work, factory, sample, commands)
         start = run_child(["--help"], args.work / "help.log")
         res.add(Row("xlflow --help (CLI start-up only)", 1, start.seconds, start.rss_mb, "included in every CLI row above"))
         evaluate(res, sizes)
-        res.notes.append(f"total benchmark time {time.perf_counter() - started:.0f} s")
+        res.notes.append(f"total benchmark time {time.perf_counter() - started:.0f} s; load average {_load()} at the end "
+                         "(other work on the machine inflates every row; the ratios are measured in the same run)")
         print_table(res)
         if args.json:
             args.json.write_text(
@@ -401,7 +403,12 @@ def main(argv: list[str] | None = None) -> int:
                 encoding="utf-8",
             )
         if args.profile:
-            profile_validate(form, args.work / f"returns_{sizes[0]}", args.work / f"roster_{sizes[0]}.csv")
+            n = sizes[0]
+            common = ["--year", str(YEAR), "--agencies", str(args.work / f"roster_{n}.csv")]
+            if commands["validate"]:
+                profile_cli(["validate", str(args.work / f"returns_{n}"), *common, "--json", str(args.work / "p.json")], args.work / "validate.prof")
+            if commands["merge"]:
+                profile_cli(["merge", str(args.work / f"returns_{n}"), *common, "--out", str(args.work / "p.xlsx")], args.work / "merge.prof")
     finally:
         if not args.keep:
             shutil.rmtree(args.work, ignore_errors=True)
