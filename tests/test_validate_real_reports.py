@@ -21,7 +21,7 @@ def run(tmp_path, data, **kw):
         ("沭阳县发展和2023", "invalid", {"value-blank"}),  # every legal-person cell left blank
         ("淮安市人民政2024", "valid", {"S4"}),  # 逾期未缴费 6, no 收费通知 reported in section 六
         ("淮安市洪泽区2024", "valid", set()),
-        ("平潭综合实验2021", "invalid", {"value-too-many-decimals"}),  # 24252.311082 万元
+        ("平潭综合实验2021", "valid", {"value-too-many-decimals"}),  # 24252.311082 万元: kept, flagged
         ("平潭综合实验2022", "valid", set()),
         ("宿迁市人民政2023", "valid", {"S4"}),
     ],

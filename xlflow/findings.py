@@ -145,7 +145,7 @@ _KINDS = [
     FindingKind("value-not-integer", "value", "error", "件数不是整数",
                 "单元格填的是{actual}，件数只能是整数。请填写整数（例如{expected}）。",
                 "整数类型（件数）单元格中有小数。"),
-    FindingKind("value-too-many-decimals", "value", "error", "小数位数过多",
+    FindingKind("value-too-many-decimals", "value", "warning", "小数位数过多",
                 "单元格填的是{actual}，单位为{unit}，至多保留{decimals}位小数。请核对单位，改为例如{expected}。",
                 "金额的小数位数超过类型规定（万元至多4位：6位小数通常是把“元”当成了“万元”或直接粘贴了计算结果）。"),
     FindingKind("value-date", "value", "error", "数字单元格中是日期",

@@ -119,7 +119,9 @@ def _number(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
     if t.kind == "integer" and not x.is_integer():
         return None, Problem("value-not-integer", expected=round(x), actual=x)
     if t.kind == "decimal" and t.decimals is not None and decimal_places(x) > t.decimals:
-        return None, Problem(
+        # Real reports publish 万元 with 6 decimals (平潭 2021: 24252.311082): the number is
+        # plausible, only over-precise, so it is kept and summed, with a warning to check the unit.
+        return _as_type(x, t.kind), Problem(
             "value-too-many-decimals",
             expected=round(x, t.decimals),
             actual=x,
