@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.returned import (CODE, FORM, NAME, ROSTER_CSV, build, clean_values, parts, pack, replace_part, set_cell,
-                            set_label, write)
+from tests.returned import (CODE, FORM, NAME, ROSTER_CSV, build, clean_values, parts, pack, set_cell,
+                            write)
 from xlflow.form import load_form
 from xlflow.roster import load_roster
 from xlflow.template import TemplateFactory

@@ -88,13 +88,7 @@ class Digest:
 
 
 def _measure(form: Form, label: str, text: str, where: str) -> Measure:
-    try:
-        e = ex.parse(ex.expand_ids(text, form.spec.sets, form.fields))
-    except ex.ExprError as exc:
-        raise FormDefinitionError(f"{where}：{exc}") from None
-    unknown = [r for r in e.refs if r not in form.fields]
-    if unknown:
-        raise FormDefinitionError(f"{where}：表达式引用了不存在的字段 {'、'.join(unknown)}")
+    e = form.parse_expr(text, where)
     return Measure(label, e, e.compile())
 
 

@@ -79,14 +79,7 @@ class Condition:
 def condition(form: Form, text: str | None) -> Condition:
     if not text:
         return Condition(None)
-    try:
-        e = ex.parse(ex.expand_ids(text, form.spec.sets, form.fields))
-    except ex.ExprError as exc:
-        raise FormDefinitionError(f"报告定义的条件有错误：{exc}") from None
-    unknown = [r for r in e.refs if r not in form.fields]
-    if unknown:
-        raise FormDefinitionError(f"报告定义的条件引用了不存在的字段 {'、'.join(unknown)}：{text}")
-    return Condition(e.compile())
+    return Condition(form.parse_expr(text, "报告定义的条件").compile())
 
 
 def check_spec(form: Form, spec: ReportSpec) -> None:

@@ -1,0 +1,179 @@
+"""What a county may write in a form definition file: the pydantic models of the YAML.
+
+Frozen and strict (unknown keys are errors), so a typo in a definition fails at load time with
+the key's path instead of silently doing nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TypeSpec(_Spec):
+    """A value type: what may be typed into a cell, and how Excel should police it."""
+
+    kind: Literal["integer", "decimal", "text", "choice", "date"]
+    title: str
+    min: float | None = None
+    max: float | None = None
+    decimals: int | None = None
+    unit: str = ""
+    default: int | float | str | None = None
+    choices: list[str] = []
+    max_length: int | None = None
+    multiline: bool = False
+    num_format: str | None = None
+    prompt: str = ""
+    rule: str = "R5"
+
+
+class LabelSpec(_Spec):
+    at: str
+    text: str
+    style: Literal["title", "subtitle", "header", "label", "note", "section", "hint"] = "label"
+
+
+class FieldSpec(_Spec):
+    id: str
+    at: str
+    type: str
+    label: str | None = None
+    stamp: Literal["agency_name", "agency_code", "year"] | None = None
+    required: bool = False
+
+
+class GridSpec(_Spec):
+    """A rectangle of fields: ``id`` contains ``{row}`` and/or ``{col}``; ``rows``/``cols`` name sets."""
+
+    id: str
+    origin: str
+    type: str
+    rows: str | None = None
+    cols: str | None = None
+    label: str | None = None  # e.g. "主动公开分类{row_label}"; default: from the table's labels
+
+
+class DerivedSpec(_Spec):
+    id: str
+    expr: str
+    rule: str
+    foreach: dict[str, str] = {}
+
+
+class ShowSpec(_Spec):
+    """Where a per-column rule shows its live check rows under a table."""
+
+    sheet: str
+    first_row: int
+    lhs_label: str
+    rhs_label: str
+
+
+class RuleSpec(_Spec):
+    id: str
+    severity: Literal["error", "warning", "info"]
+    title: str
+    description: str = ""
+    check: str
+    message: str
+    anchor: str
+    foreach: dict[str, str] = {}
+    needs_previous: bool = False
+    show: ShowSpec | None = None
+
+
+class ChecksPanelSpec(_Spec):
+    """Where a sheet lists every live rule with its count of broken instances, and where the
+    overall status ("校验通过" / "有 N 处问题") and the warning count are shown."""
+
+    at: str
+    status: str
+    hint: str
+
+
+class SheetSpec(_Spec):
+    key: str
+    name: str = Field(max_length=31)
+    kind: Literal["guide", "form"] = "form"
+    columns: dict[str, float] = {}
+    landscape: bool = False
+    repeat_rows: str | None = None
+    freeze: str | None = None
+    checks_panel: ChecksPanelSpec | None = None
+    labels: list[LabelSpec] = []
+    fields: list[FieldSpec] = []
+    grids: list[GridSpec] = []
+    tables: list[str] = []
+
+
+class ReportTextSpec(_Spec):
+    """One sentence template of the published report. ``{agency_name}``, ``{year}``,
+    ``{scope_name}`` and ``{<field id>}`` are filled in; ``[...]`` is dropped when a value inside
+    it is empty; ``{units:<field id>}`` lists the member units of a summary (``item`` each)."""
+
+    text: str
+    when: str | None = None  # expression over field ids; the sentence is used only when true
+    item: str = "{name}{value}"
+
+
+class ReportBlockSpec(_Spec):
+    """A piece of a report section: a narrative field, a sheet's tables, or a chart."""
+
+    kind: Literal["text", "table", "chart"] = "text"
+    field: str | None = None
+    heading: str | None = None  # default: the field's label; "" for none
+    run_in: str | None = None  # heading starts the paragraph, joined by this separator
+    optional: bool = False  # left out when empty instead of marked as missing
+    fallback: list[ReportTextSpec] = []  # when the field is empty: first sentence whose `when` holds
+    summary: list[ReportTextSpec] = []  # county summary: data sentences shown under the heading
+    sheet: str | None = None  # table: default the section's sheet
+    title: str = ""  # chart
+    rows: str | None = None  # chart: set iterated as {row}
+    label: str | None = None  # chart: id pattern of the category names, e.g. "cat.{row}.name"
+    value: str | None = None  # chart: id pattern of the counts
+
+
+class ReportSectionSpec(_Spec):
+    sheet: str | None = None
+    heading: str | None = None  # default: the sheet's title label
+    blocks: list[ReportBlockSpec] = []  # default: the sheet's tables
+
+
+class ReportSpec(_Spec):
+    """How the publishable report is laid out; optional (a plain layout is derived otherwise)."""
+
+    title: str = "{agency_name}{year}年{form_title}"
+    preamble: list[str] = []
+    summary_preamble: list[str] = []
+    scope_name: str = "全县"
+    sections: list[ReportSectionSpec] = []
+
+
+class FormSpec(_Spec):
+    form_id: str
+    version: str
+    title: str
+    basis: str = ""
+    description: str = ""
+    supersedes_markers: list[str] = []
+    identity: dict[Literal["agency_name", "agency_code", "year", "scope"], str]
+    instructions: list[str] = []
+    types: dict[str, TypeSpec]
+    sets: dict[str, dict[str, str]]
+    sheets: list[SheetSpec]
+    derived: list[DerivedSpec] = []
+    rules: list[RuleSpec] = []
+    report: ReportSpec | None = None
+
+    @field_validator("sets", mode="before")
+    @classmethod
+    def _sets_as_mappings(cls, value: Any) -> Any:
+        # A set may be written as a plain list of keys; its labels are then the keys.
+        if isinstance(value, dict):
+            return {k: ({m: m for m in v} if isinstance(v, list) else v) for k, v in value.items()}
+        return value
