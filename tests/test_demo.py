@@ -59,3 +59,14 @@ def test_demo_command_prints_where_the_summary_is(tmp_path):
     again = subprocess.run([sys.executable, "-m", "xlflow", "demo", "--out", str(tmp_path / "e")], capture_output=True, text=True)
     assert again.returncode == 0
     assert next((tmp_path / "e" / "汇总").glob("*汇总表.xlsx")).read_bytes() == summary.read_bytes()
+
+
+def test_demo_ends_with_the_seed_report_and_the_county_draft(demo):
+    import docx
+
+    seed_report, county_draft = demo.reports
+    assert seed_report.name == "嘉祥县金融工作服务中心2023年政府信息公开工作年度报告.docx"
+    text = "\n".join(p.text for p in docx.Document(seed_report).paragraphs)
+    assert "嘉祥县金融工作服务中心坚持“公开为常态，不公开为例外”的原则" in text  # the seed's own narrative
+    draft = "\n".join(p.text for p in docx.Document(county_draft).paragraphs)
+    assert "草稿" in draft and "【待撰写】" in draft

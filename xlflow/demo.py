@@ -267,6 +267,7 @@ class DemoRun:
     chase_xlsx: Path
     outcome: object  # merge.run.MergeOutcome
     rows: list = field(default_factory=list)  # status.StatusRow
+    reports: list[Path] = field(default_factory=list)  # the seed agency's report, the county draft
 
 
 def run_demo(root: Path, form: Form | None = None, on_step=None) -> DemoRun:
@@ -286,4 +287,21 @@ def run_demo(root: Path, form: Form | None = None, on_step=None) -> DemoRun:
     rows = status_rows(outcome.consolidation)
     chase = root / "汇总" / f"{COUNTY_NAME}{year}年催报名单.xlsx"
     write_status_xlsx(chase, outcome.consolidation, rows)
-    return DemoRun(data, summary, chase, outcome, rows)
+    return DemoRun(data, summary, chase, outcome, rows, _demo_reports(root / "年报", data, summary, form))
+
+
+def _demo_reports(folder: Path, data: DemoData, summary: Path, form: Form) -> list[Path]:
+    """The last step of the year: the seed agency's publishable report from its return, and the
+    county's draft report from the summary."""
+    from .report import render
+    from .report.from_file import report_from_file
+
+    seed_code = str(yaml.safe_load(SEED.read_text(encoding="utf-8"))["agency_code"])
+    seed_file = next(d.path for d in data.files if d.agency.code == seed_code)
+    written = []
+    for source in (seed_file, summary):
+        made = report_from_file(source, form)
+        path = folder / made.default_path("docx").name
+        atomic_write_bytes(path, render(made.model, "docx"))
+        written.append(path)
+    return written

@@ -12,7 +12,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="演示输出文件夹（模板、回收报表、汇总表都放在这里）。")] = Path("xlflow-demo"),
 ) -> None:
     """演示完整流程：为示例名单（嘉祥县16个单位）生成2023年度模板，模拟各单位回收的报表
-    （含真实的嘉祥县金融工作服务中心报表和若干典型错误、两个单位未报），校验、汇总并生成催报名单。
+    （含真实的嘉祥县金融工作服务中心报表和若干典型错误、两个单位未报），校验、汇总，生成催报名单，并生成该中心的年度报告和全县报告草稿。
 
     示例：xlflow demo --out xlflow-demo
     """
@@ -32,6 +32,8 @@ def demo(
     typer.echo("  需催报：" + ("、".join(r.name for r in chase_list(run.rows)) or "无"))
     typer.echo(f"汇总表：{run.summary.resolve()}")
     typer.echo(f"催报名单：{run.chase_xlsx.resolve()}")
+    for path in run.reports:
+        typer.echo(f"年度报告：{path.resolve()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ..errors import UsageError, XlflowError
+from ..errors import UsageError
 from ..fsutil import atomic_write_bytes
-from ..report import FORMATS, build_report, build_summary_report, render
+from ..report import FORMATS, render
+from ..report.from_file import LISTED, ReportRefused, finding_line, report_from_file
 from ._common import DEFAULT_FORM_ID, FormOpt, get_form
 
-SUMMARY_SCOPE = "汇总"
 _SUFFIX = {".docx": "docx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-_LISTED = 10  # findings printed (and put on the forced report's first page)
 
 
 def report(
@@ -46,48 +43,21 @@ def report(
     f = get_form(form)
     if not file.is_file():
         raise UsageError(f"找不到文件：{file}")
-    from ..validate import validate_file
-
-    result = validate_file(file, f)
-    if result.status == "unreadable" or result.values is None:
-        why = "；".join(x.message for x in result.findings[:3]) or "无法读取"
-        raise XlflowError(f"{file.name}：无法读取，不能生成报告。{why}")
-    errors = [x for x in result.findings if x.severity == "error"]
-    notices: list[str] = []
-    if errors:
-        listed = [_finding_line(x) for x in errors[:_LISTED]]
-        if not force:
-            for line in listed:
-                typer.echo(f"  {line}", err=True)
-            raise XlflowError(
-                f"{file.name} 有 {len(errors)} 处错误，未生成报告。请更正后重新报送，"
-                "或加 --force 生成（首页将注明未通过校验）。"
-            )
-        notices = [
-            f"注意：本报告依据的报表“{file.name}”未通过校验（{len(errors)} 处错误），表中数字可能有误，不得发布。",
-            *listed,
-            *([f"……另有 {len(errors) - _LISTED} 处错误。"] if len(errors) > _LISTED else []),
-        ]
-    if result.scope == SUMMARY_SCOPE:
-        from ..merge.summary import read_summary
-
-        summary = read_summary(file, f)
-        model = build_summary_report(f, result.values, summary.rows, agency_name=name or result.agency_name,
-                                     year=result.year, notices=[*notices, _draft_notice(file, len(summary.rows))])
-    else:
-        model = build_report(f, result.values, agency_name=name or result.agency_name, year=result.year,
-                             notices=notices)
-    data = render(model, fmt)
-    target = out or file.parent / (_UNSAFE.sub("_", model.title)[:150] + "." + fmt)
+    try:
+        made = report_from_file(file, f, force=force, name=name)
+    except ReportRefused as exc:
+        for x in exc.errors[:LISTED]:
+            typer.echo(f"  {finding_line(x)}", err=True)
+        raise
+    target = out or made.default_path(fmt)
     if target.resolve() == file.resolve():
         raise UsageError(f"输出文件不能与输入的报表相同：{target}")
-    atomic_write_bytes(target, data)
-    kind = "全县报告草稿" if result.scope == SUMMARY_SCOPE else "年度报告"
-    typer.echo(f"已生成{kind}（{fmt}）：{target}")
-    if errors:
-        typer.secho(f"报表有 {len(errors)} 处错误，报告首页已注明未通过校验，不得发布。", fg="red", err=True)
-    elif result.warnings:
-        typer.echo(f"报表有 {result.warnings} 条提示（不影响生成），建议用 xlflow validate 查看并核对。")
+    atomic_write_bytes(target, render(made.model, fmt))
+    typer.echo(f"已生成{'全县报告草稿' if made.is_summary else '年度报告'}（{fmt}）：{target}")
+    if made.errors:
+        typer.secho(f"报表有 {len(made.errors)} 处错误，报告首页已注明未通过校验，不得发布。", fg="red", err=True)
+    elif made.result.warnings:
+        typer.echo(f"报表有 {made.result.warnings} 条提示（不影响生成），建议用 xlflow validate 查看并核对。")
 
 
 def _format(fmt: str | None, out: Path | None) -> str:
@@ -102,18 +72,6 @@ def _format(fmt: str | None, out: Path | None) -> str:
     if from_suffix is not None and from_suffix != fmt:
         raise UsageError(f"--format {fmt} 与 --out 的扩展名“{out.suffix}”不一致。")
     return fmt
-
-
-def _finding_line(x) -> str:
-    where = "!".join(p for p in (x.sheet, x.cell) if p)
-    return f"{where}：{x.message}" if where else x.message
-
-
-def _draft_notice(file: Path, units: int) -> str:
-    return (
-        f"草稿：本稿由 xlflow 根据汇总表“{file.name}”（{units} 个单位）生成，表格和数字取自汇总表；"
-        "标有【待撰写】的段落请撰写后删除标记，并删除本提示框，再发布。"
-    )
 
 
 def register(app: typer.Typer) -> None:
