@@ -68,5 +68,7 @@ def test_demo_ends_with_the_seed_report_and_the_county_draft(demo):
     assert seed_report.name == "嘉祥县金融工作服务中心2023年政府信息公开工作年度报告.docx"
     text = "\n".join(p.text for p in docx.Document(seed_report).paragraphs)
     assert "嘉祥县金融工作服务中心坚持“公开为常态，不公开为例外”的原则" in text  # the seed's own narrative
-    draft = "\n".join(p.text for p in docx.Document(county_draft).paragraphs)
-    assert "草稿" in draft and "【待撰写】" in draft
+    doc = docx.Document(county_draft)
+    boxes = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    draft = "\n".join(p.text for p in doc.paragraphs)
+    assert "草稿" in boxes and "【待撰写】" in draft and "汇总全县各有关单位" in draft
