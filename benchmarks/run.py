@@ -128,6 +128,23 @@ def openpyxl_read_only(path: str) -> dict[str, object]:
     return out
 
 
+_VALIDATE: dict[str, object] = {}
+
+
+def _init_validate(form_ref: str, roster_csv: str) -> None:
+    from xlflow.roster import load_roster
+
+    _VALIDATE.update(form=load_form(form_ref), roster=load_roster(Path(roster_csv)))
+
+
+def validate_one(path: str):
+    """One file through the real validation engine; the FileResult (with values) comes back,
+    as a parallel ``validate``/``merge`` would need it."""
+    from xlflow.validate import validate_file
+
+    return validate_file(path, _VALIDATE["form"], year=YEAR, roster=_VALIDATE["roster"])
+
+
 def _timed_loop(func, paths: list[str]) -> float:
     started = time.perf_counter()
     for p in paths:
@@ -135,11 +152,11 @@ def _timed_loop(func, paths: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def _timed_pool(paths: list[str], form_ref: str, jobs: int) -> float:
+def _timed_pool(paths: list[str], jobs: int, func=calamine_read, init=_init_reader, initargs=()) -> float:
     ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     started = time.perf_counter()
-    with ctx.Pool(jobs, initializer=_init_reader, initargs=(form_ref,)) as pool:
-        for _ in pool.imap_unordered(calamine_read, paths, chunksize=max(1, len(paths) // (jobs * 16))):
+    with ctx.Pool(jobs, initializer=init, initargs=initargs) as pool:
+        for _ in pool.imap_unordered(func, paths, chunksize=max(1, len(paths) // (jobs * 16))):
             pass
     return time.perf_counter() - started
 
@@ -230,7 +247,9 @@ def bench_templates(res: Results, form: Form, n: int, work: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
 
 
-def bench_size(res: Results, form_ref: str, n: int, work: Path, factory: ReturnFactory, sample: int, commands: dict[str, bool]) -> None:
+def bench_size(
+    res: Results, form_ref: str, n: int, work: Path, factory: ReturnFactory, sample: int, commands: dict[str, bool], validate_pool: bool
+) -> None:
     folder = work / f"returns_{n}"
     shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
@@ -266,9 +285,15 @@ def bench_size(res: Results, form_ref: str, n: int, work: Path, factory: ReturnF
 
     _init_reader(form_ref)
     res.add(Row("calamine loop (bare read, reference)", n, _timed_loop(calamine_read, paths)))
-    pool = _timed_pool(paths, form_ref, 2)
+    pool = _timed_pool(paths, 2, initargs=(form_ref,))
     serial = res.get("calamine loop (bare read, reference)", n).seconds
     res.add(Row("calamine loop, 2-process pool", n, pool, note=f"{serial / pool:.2f}x the serial loop"))
+    if validate_pool and commands["validate"]:
+        _init_validate(form_ref, str(roster))
+        serial = _timed_loop(validate_one, paths)
+        res.add(Row("validate_file loop, in process (for --jobs)", n, serial))
+        pool = _timed_pool(paths, 2, validate_one, _init_validate, (form_ref, str(roster)))
+        res.add(Row("validate_file, 2-process pool (for --jobs)", n, pool, note=f"{serial / pool:.2f}x the serial loop"))
     for what, func, k in (
         ("openpyxl load_workbook loop (reference)", openpyxl_read, sample),
         ("openpyxl read_only+data_only loop (info only)", openpyxl_read_only, max(sample // 6, 1)),
@@ -301,9 +326,11 @@ def evaluate(res: Results, sizes: list[int]) -> None:
     if vm[last]:
         rss = vm[last].rss_mb
         res.checks.append((f"peak RSS at N={last} < {TARGET_RSS_MB:g} MB", f"{rss:.0f} MB", "PASS" if rss < TARGET_RSS_MB else "FAIL"))
-    for n in sizes:
-        pool = res.get("calamine loop, 2-process pool", n)
-        res.checks.append((f"N={n}: 2-process pool speed-up on the calamine loop (informs --jobs)", pool.note.split(" ")[0], "info"))
+    for what in ("calamine loop, 2-process pool", "validate_file, 2-process pool (for --jobs)"):
+        for n in sizes:
+            pool = res.get(what, n)
+            if pool is not None:
+                res.checks.append((f"N={n}: {what.split(',')[0]} speed-up with 2 processes (informs --jobs)", pool.note.split(" ")[0], "info"))
 
 
 def _load() -> str:
@@ -390,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         for k, n in enumerate(sizes):
             # Files of every size have the same shape: later sizes need a smaller openpyxl sample.
             sample = args.openpyxl_sample if k == 0 else max(args.openpyxl_sample // 3, 1)
-            bench_size(res, args.form, n, args.work, factory, sample, commands)
+            bench_size(res, args.form, n, args.work, factory, sample, commands, validate_pool=k == 0)
         start = run_child(["--help"], args.work / "help.log")
         res.add(Row("xlflow --help (CLI start-up only)", 1, start.seconds, start.rss_mb, "included in every CLI row above"))
         evaluate(res, sizes)
