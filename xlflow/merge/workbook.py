@@ -19,6 +19,7 @@ from ..cells import a1, col_index, col_letter, quote_sheet
 from ..form import FieldDef
 from ..template import META_SHEET, Stamp
 from ..template.styles import Styles
+from ..template.writer import DEFAULT_ROW_HEIGHT, wrapped_row_height
 from .consolidate import Consolidation, format_number, render_message
 from .fields import data_fields, numeric_fields, summable_fields, table_sheets
 from .summary import MEMBER_SEP, TABLE_HEAD, summary_identity
@@ -125,18 +126,26 @@ class SummaryBook:
         ws.merge_range(1, 0, 1, span, self.scope_line(), self.styles.label("hint"))
         stamp = Stamp(f"{c.name}（汇总）", c.code, c.year or 0)
         row = TOTAL_FIRST_ROW
+        heights: dict[int, float] = {}
         for s, row in table_offsets(form):
             for lb in s.labels:
                 fmt = self.styles.label(lb.style)
                 text = stamp.fill(lb.text)
+                r1, c1, r2, c2 = lb.merge or (lb.row, lb.col, lb.row, lb.col)
                 if lb.merge:
-                    r1, c1, r2, c2 = lb.merge
                     ws.merge_range(row + r1, c1, row + r2, c2, text, fmt)
                 else:
                     ws.write_string(row + lb.row, lb.col, text, fmt)
+                if r1 == r2 and lb.style not in ("title", "subtitle"):
+                    # long labels (表三（六）) wrap: no application autofits a generated file's rows
+                    width = sum(widths.get(k, 10) for k in range(c1, c2 + 1))
+                    heights[row + r1] = max(heights.get(row + r1, 0), wrapped_row_height(text, width))
             for fd in s.fields:
                 self.write_total_cell(ws, row, fd)
             row += _height(s) + 1
+        for r, h in heights.items():
+            if h > DEFAULT_ROW_HEIGHT:
+                ws.set_row(r, h)
         row = self.write_other_totals(ws, row, {s.name for s in tables}, span)
         self.write_checks(ws, row + 1, span)
         ws.set_paper(9)

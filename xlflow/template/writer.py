@@ -29,7 +29,7 @@ DEFAULT_ROW_HEIGHT = 15.0
 LINE_HEIGHT = 13.5
 
 
-def _row_height(text: str, width: float) -> float:
+def wrapped_row_height(text: str, width: float) -> float:
     """Height for wrapped text: no spreadsheet program autofits rows of a generated file, so a
     long label (the two （六） rows of table 三) would otherwise be cut off on screen and paper.
     A CJK character takes about two width units of a column."""
@@ -165,7 +165,7 @@ class _SheetWriter:
             r1, c1, r2, c2 = lb.merge or (lb.row, lb.col, lb.row, lb.col)
             if r1 == r2 and lb.style not in ("title", "subtitle"):
                 width = sum(spec.columns.get(col_letter(c), DEFAULT_COL_WIDTH) for c in range(c1, c2 + 1))
-                heights[r1] = max(heights.get(r1, 0), _row_height(self.stamp.fill(lb.text), width))
+                heights[r1] = max(heights.get(r1, 0), wrapped_row_height(self.stamp.fill(lb.text), width))
         for f in self.sheet.fields:
             self.write_field(f)
             if f.type.spec.multiline:
@@ -275,7 +275,7 @@ class _SheetWriter:
             ws.write_string(r, c0, f"{rule_id} {spec.title}", st.label("label"))
             ws.write_string(r, c0 + 1, spec.description.strip(), st.label("label"))
             width = self.sheet.spec.columns.get(col_letter(c0 + 1), DEFAULT_COL_WIDTH)
-            ws.set_row(r, _row_height(spec.description.strip(), width))
+            ws.set_row(r, wrapped_row_height(spec.description.strip(), width))
             ws.write_string(r, c0 + 2, SEVERITY_ZH[spec.severity], st.label("label"))
             ws.write_formula(r, c0 + 3, "=" + "+".join(parts), st.check(), broken)
             rows[spec.severity].append((r, broken))
