@@ -218,6 +218,7 @@ def _json_statuses(path: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for f in data.get("files", []):
         counts[f.get("status", "?")] = counts.get(f.get("status", "?"), 0) + 1
+        counts["findings"] = counts.get("findings", 0) + len(f.get("findings", []))
     return counts
 
 
