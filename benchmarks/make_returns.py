@@ -117,12 +117,12 @@ class ReturnFactory:
             r0, col = show.first_row - 1, self.form.fields[inst.anchor].col
             sheet = self.form.sheet(show.sheet).name
             # The four live-check rows as the template writer fills them: lhs, rhs, difference,
-            # and a mark that compares lhs with rhs for equality.
+            # and a mark that applies the rule's own comparison.
             shown = (
                 fl,
                 fr,
                 lambda v, p, fl=fl, fr=fr: fl(v, p) - fr(v, p),
-                lambda v, p, fl=fl, fr=fr: "✓" if fl(v, p) == fr(v, p) else "✗",
+                lambda v, p, rule=inst.func: "✓" if rule(v, p) else "✗",
             )
             for k, fn in enumerate(shown):
                 targets.setdefault(sheet, []).append((a1(r0 + k, col), "formula", fn))

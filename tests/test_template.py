@@ -242,3 +242,11 @@ def test_outputs_are_written_atomically_with_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_shown_check_marks_use_the_rules_own_comparison(mini_form):
+    # M1 is "apples >= pears": 3 apples and 1 pear holds, and must show ✓ (not "difference is 0")
+    data = TemplateFactory(mini_form, 2099).build("某单位", "X1", values={"fruit.apples.first": 3, "fruit.pears.first": 1})
+    wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    assert [wb["水果"][c].value for c in ("B10", "C10", "D10")] == ["✓", "✓", "✓"]
+    assert openpyxl.load_workbook(io.BytesIO(data))["水果"]["B10"].value == '=IF(B7>=B8,"✓","✗")'

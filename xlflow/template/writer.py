@@ -243,12 +243,15 @@ class _SheetWriter:
                     ws.write_string(r0 + k, 0, text, st.check_label())
             for inst in instances:
                 col = self.form.fields[inst.anchor].col
-                lhs, _, rhs = inst.expr.comparison()
+                lhs, op, rhs = inst.expr.comparison()
                 lv, rv = lhs.compile()(self.values, {}), rhs.compile()(self.values, {})
                 ws.write_formula(r0, col, self.formula(lhs), st.derived("0"), lv)
                 ws.write_formula(r0 + 1, col, self.formula(rhs), st.derived("0"), rv)
                 ws.write_formula(r0 + 2, col, f"={a1(r0, col)}-{a1(r0 + 1, col)}", st.derived("0"), lv - rv)
-                ws.write_formula(r0 + 3, col, f'=IF({a1(r0 + 2, col)}=0,"✓","✗")', st.check(), "✓" if lv == rv else "✗")
+                # the mark applies the rule's own comparison to the two shown sides (not only "=")
+                xl_op = {"==": "=", "!=": "<>"}.get(op, op)
+                mark = f'=IF({a1(r0, col)}{xl_op}{a1(r0 + 1, col)},"✓","✗")'
+                ws.write_formula(r0 + 3, col, mark, st.check(), "✓" if inst.func(self.values, {}) else "✗")
             cols = [self.form.fields[i.anchor].col for i in instances]
             rng = (r0 + 3, min(cols), r0 + 3, max(cols))
             ws.conditional_format(*rng, {"type": "cell", "criteria": "==", "value": '"✗"', "format": st.bad()})
