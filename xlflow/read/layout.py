@@ -17,7 +17,7 @@ from ..cells import a1
 from ..findings import finding
 from ..results import Finding
 from .book import Book, Grid
-from .plan import FormPlan, SheetPlan, norm
+from .plan import FormPlan, LabelPlan, SheetPlan, norm
 
 MAX_LABEL_FINDINGS = 5  # per sheet: a tampered sheet gets a few examples, not a flood
 MIN_LABELS_MATCHED = 0.5
@@ -36,6 +36,13 @@ def cell(grid: Grid, row: int, col: int) -> object:
         if col < len(r):
             return r[col]
     return ""
+
+
+def _label_at(grid: Grid, lb: LabelPlan) -> bool:
+    """Does the label's cell hold its text? The text as written is compared first: normalising
+    every label of every file would cost more than reading the cells."""
+    value = cell(grid, lb.row, lb.col)
+    return value == lb.text or norm(value) == lb.key
 
 
 def find_marker(grid: Grid, plan: FormPlan) -> str | None:
@@ -71,7 +78,7 @@ def _locate_sheet(book: Book, plan: FormPlan, sp: SheetPlan, out: Placement) -> 
         out.unreadable = True
         return
     grid = book.grid(actual)
-    mismatched = [lb for lb in sp.labels if norm(cell(grid, lb.row, lb.col)) != lb.key]
+    mismatched = [lb for lb in sp.labels if not _label_at(grid, lb)]
     if not mismatched:
         for f in sp.fields:
             out.positions[f.id] = (actual, f.row, f.col)

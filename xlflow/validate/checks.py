@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..cells import a1
 from ..findings import DERIVED_TEMPLATES, finding, render
-from ..form import Form
 from ..read.plan import FormPlan
 from ..results import Finding
-from .policy import check, parse_number
+from .policy import Checker, checker, parse_number
 
 Position = tuple[str, int, int]
 
@@ -27,6 +27,31 @@ def _place(plan: FormPlan, positions: Mapping[str, Position], fid: str) -> dict[
     return {"sheet": sheet, "cell": a1(row, col), "field": fid, "row_label": plan.row_label.get(fid), "col_label": plan.col_label.get(fid)}
 
 
+@dataclass(frozen=True)
+class _Input:
+    """A non-derived field as ``normalise`` walks it, prepared once per form."""
+
+    id: str
+    check: Checker
+    numeric: bool
+    stamped: bool
+
+
+_inputs: dict[int, tuple[FormPlan, list[_Input], list[tuple[str, ...]]]] = {}
+
+
+def _prepared(plan: FormPlan) -> tuple[list[_Input], list[tuple[str, ...]]]:
+    """Per-field checkers, and per rule the refs whose blank value skips the rule."""
+    hit = _inputs.get(id(plan))
+    if hit is not None and hit[0] is plan:
+        return hit[1], hit[2]
+    fields = plan.form.fields
+    inputs = [_Input(fid, checker(f), f.type.numeric, f.stamp is not None) for fid, f in fields.items() if f.derived is None]
+    numeric_refs = [tuple(r for r in rp.refs if fields[r].type.numeric) for rp in plan.rules]
+    _inputs[id(plan)] = (plan, inputs, numeric_refs)  # keeps the plan alive so its id is never reused
+    return inputs, numeric_refs
+
+
 def normalise(
     plan: FormPlan, raw: Mapping[str, Any], positions: Mapping[str, Position], invalid: set[str], texty: set[str]
 ) -> tuple[dict[str, Any], list[Finding]]:
@@ -34,21 +59,22 @@ def normalise(
     ``texty`` collects number cells that held text (Excel's SUM counts those as 0)."""
     values: dict[str, Any] = {}
     findings: list[Finding] = []
-    for fid, f in plan.form.fields.items():
-        if f.derived is not None:
-            continue
+    inputs, _ = _prepared(plan)
+    for inp in inputs:
+        fid = inp.id
         if fid in invalid:
             values[fid] = None
             continue
-        value, problem = check(raw.get(fid), f)
+        r = raw.get(fid)
+        value, problem = inp.check(r)
         values[fid] = value
         if problem is None:
             continue
         if problem.is_error:
             invalid.add(fid)
-        elif f.type.numeric and isinstance(raw.get(fid), str):
+        elif inp.numeric and isinstance(r, str):
             texty.add(fid)
-        if f.stamp is not None:
+        if inp.stamped:
             continue  # identity cells are checked against the metadata instead
         findings.append(
             finding(problem.code, expected=problem.expected, actual=problem.actual, **(problem.params or {}), **_place(plan, positions, fid))
@@ -133,11 +159,14 @@ def run_rules(
 ) -> list[Finding]:
     findings: list[Finding] = []
     prev = previous or {}
-    for rp in plan.rules:
+    _, numeric_refs = _prepared(plan)
+    for rp, blank_skips in zip(plan.rules, numeric_refs):
         inst = rp.inst
         if rp.prev_refs and (previous is None or any(prev.get(r) is None for r in rp.prev_refs)):
             continue
-        if any(r in invalid or values.get(r) is None and _numeric(plan.form, r) for r in rp.refs):
+        if invalid and any(r in invalid for r in rp.refs):
+            continue
+        if any(values.get(r) is None for r in blank_skips):
             continue
         try:
             ok = inst.func(values, prev)
@@ -161,7 +190,3 @@ def run_rules(
                     expected=rhs, actual=lhs, **_place(plan, positions, inst.anchor))
         )
     return findings
-
-
-def _numeric(form: Form, fid: str) -> bool:
-    return form.fields[fid].type.numeric

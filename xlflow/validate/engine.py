@@ -15,7 +15,7 @@ from typing import Any
 from ..cells import a1
 from ..findings import finding, is_unreadable
 from ..form import Form
-from ..read import Book, ReadProblem, cell, find_marker, locate, plan_for
+from ..read import Book, ReadProblem, find_marker, locate, plan_for
 from ..read.archive import MAX_FILE_BYTES
 from ..read.plan import FormPlan
 from ..results import FileResult, Finding
@@ -119,7 +119,7 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
         result.findings.append(finding("identity-missing"))
 
     positions = placement.positions
-    raw = {fid: cell(book.grid(sheet), r, c) for fid, (sheet, r, c) in positions.items()}
+    raw = _raw_values(book, positions)
     _error_values(book, form, positions, raw)
     invalid: set[str] = set()
     result.findings.extend(_external_links(book, plan, positions, invalid))
@@ -139,6 +139,17 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
     result.findings.extend(run_rules(plan, values, positions, invalid, prev))
     result.values = values
+
+
+def _raw_values(book: Book, positions) -> dict[str, object]:
+    """field id -> the cell's value as read ("" outside the sheet's used area)."""
+    grids = {sheet: book.grid(sheet) for sheet in {p[0] for p in positions.values()}}
+    raw: dict[str, object] = {}
+    for fid, (sheet, r, c) in positions.items():
+        grid = grids[sheet]
+        row = grid[r] if r < len(grid) else ()
+        raw[fid] = row[c] if c < len(row) else ""
+    return raw
 
 
 def _error_values(book: Book, form: Form, positions, raw: dict) -> None:

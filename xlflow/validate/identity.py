@@ -32,6 +32,17 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+_index: list = [None, 0, {}]  # roster, its length, code -> agency: one run's roster
+
+
+def _by_code(roster: Sequence[Agency]) -> dict[str, Agency]:
+    """The roster by code, built once for the run rather than once per file (a province's
+    roster has 10,000 agencies)."""
+    if _index[0] is not roster or _index[1] != len(roster):
+        _index[:] = [roster, len(roster), {a.code: a for a in roster}]
+    return _index[2]
+
+
 def check_identity(
     plan: FormPlan,
     result: FileResult,
@@ -67,7 +78,7 @@ def check_identity(
     if year is not None and result.year != year:
         out.append(finding("wrong-year", expected=year, actual=result.year if result.year is not None else "未知", **place("year")))
     if roster is not None:
-        by_code = {a.code: a for a in roster}
+        by_code = _by_code(roster)
         code = result.agency_code or ""
         if code not in by_code:
             out.append(finding("unknown-agency", actual=code or "（空）", name=result.agency_name or "名称未知", **place("agency_code")))
