@@ -146,3 +146,48 @@ def test_input_bytes_unchanged_by_validation(tmp_path):
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     r = validate_file(path, FORM, year=2024)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before == r.sha256
+
+
+_CUSTOM_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+)
+
+
+def _prop(name: bytes, value: bytes, tag: bytes = b"lpwstr", end: bytes | None = None) -> bytes:
+    return (b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="' + name + b'"><vt:' + tag + b">"
+            + value + b"</vt:" + (end or tag) + b"></property>")
+
+
+@pytest.mark.parametrize(
+    "body, plain",
+    [
+        (_prop(b"xlflow_form_id", b" gov-info-annual-2021 ") + _prop("xlflow_agency_name".encode(), "嘉祥县财政局".encode()), True),
+        (_prop(b"", b"x") + _prop(b"a", b"") + _prop(b"n", b"12", b"i4"), True),
+        (_prop(b"a", b"x &amp; y"), False),  # an entity: the parser decodes it
+        (_prop(b"a", b"x", end=b"i4"), False),  # mismatched end tag: not well-formed
+        (_prop(b"a", b"\xff\xfe"), False),  # not UTF-8
+        (_prop(b"a", "\ufffe".encode()), False),  # not an XML character
+        (_prop(b"a", b"x\x0cy"), False),
+        (_prop(b"a", b"x") + b"<!-- note -->", False),
+    ],
+)
+def test_custom_properties_fast_path_agrees_with_the_parser(body, plain):
+    from xlflow.read import meta
+    from xlflow.read.archive import ReadProblem, Sniffed
+
+    data = _CUSTOM_HEAD + body + b"</Properties>"
+    fast = meta._plain_custom_properties(data)
+    assert (fast is not None) == plain
+    sn = Sniffed("xlsx", zipfile.ZipFile(io.BytesIO(pack({"docProps/custom.xml": data}))), {"docProps/custom.xml"})
+    try:
+        parsed = meta.parse_xml(data, "docProps/custom.xml")
+    except ReadProblem as p:
+        with pytest.raises(ReadProblem) as exc:
+            meta.custom_properties(sn)
+        assert exc.value.code == p.code
+        return
+    expected = {p.get("name"): (p[0].text or "").strip() for p in parsed if p.get("name") and len(p)}
+    assert meta.custom_properties(sn) == expected
+    if fast is not None:
+        assert fast == expected

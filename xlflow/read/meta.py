@@ -24,6 +24,18 @@ _NS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _NS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _APP = re.compile(rb"<(?:\w+:)?Application>([^<]*)</(?:\w+:)?Application>")
 _APP_VERSION = re.compile(rb"<(?:\w+:)?AppVersion>([^<]*)</(?:\w+:)?AppVersion>")
+# docProps/custom.xml exactly as Excel, WPS, LibreOffice and xlflow write it: plain names and
+# values, no entities, no comments, no DTD. A document of that shape is read by this pattern
+# (it expands nothing); any other document, however slightly different, goes to the XML parser.
+_CUSTOM_DOC = re.compile(
+    rb'(?:<\?xml version="1\.0" encoding="UTF-8"(?: standalone="yes")?\?>[ \t\r\n]*)?'
+    rb'<Properties xmlns="http://schemas\.openxmlformats\.org/officeDocument/2006/custom-properties" '
+    rb'xmlns:vt="http://schemas\.openxmlformats\.org/officeDocument/2006/docPropsVTypes">'
+    rb'((?:<property fmtid="\{[0-9A-Fa-f-]+\}" pid="\d+" name="[^"<>&\x00-\x1f]*">'
+    rb"<vt:\w+>[^<>&\r\x00-\x08\x0b\x0c\x0e-\x1f]*</vt:\w+></property>)*)"
+    rb"</Properties>[ \t\r\n]*"
+)
+_CUSTOM_PROP = re.compile(rb'<property [^>]*? name="([^"]*)"><vt:(\w+)>([^<]*)</vt:(\w+)></property>')
 _REF = re.compile(r"^\$?(?:'((?:[^']|'')+)'|([^!.']+))[!.]\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
@@ -55,6 +67,9 @@ def custom_properties(sn: Sniffed) -> dict[str, str]:
     data = sn.read("docProps/custom.xml")
     if not data:
         return {}
+    plain = _plain_custom_properties(data)
+    if plain is not None:
+        return plain
     root = parse_xml(data, "docProps/custom.xml")
     props: dict[str, str] = {}
     for prop in root:
@@ -62,6 +77,36 @@ def custom_properties(sn: Sniffed) -> dict[str, str]:
         if name and len(prop):
             props[name] = (prop[0].text or "").strip()
     return props
+
+
+def _plain_custom_properties(data: bytes) -> dict[str, str] | None:
+    """The properties of a custom.xml in the usual shape, as the XML parser would give them;
+    None when the document has any other shape (then it is parsed)."""
+    doc = _CUSTOM_DOC.fullmatch(data)
+    if doc is None:
+        return None
+    props: dict[str, str] = {}
+    try:
+        for m in _CUSTOM_PROP.finditer(doc.group(1)):
+            if m.group(2) != m.group(4):
+                return None  # mismatched end tag: not well-formed, let the parser say so
+            name, value = m.group(1).decode("utf-8"), m.group(3).decode("utf-8")
+            if "\ufffe" in name + value or "\uffff" in name + value:
+                return None  # not XML characters
+            if name:
+                props[name] = value.strip()
+    except UnicodeDecodeError:
+        return None
+    return props
+
+
+def _search(pattern: re.Pattern[bytes], data: bytes, word: bytes) -> re.Match[bytes] | None:
+    """``pattern.search(data)``, started at the tag holding the first ``word``: the same match,
+    without trying the pattern at every tag of a long part."""
+    at = data.find(word)
+    if at < 0:
+        return None
+    return pattern.search(data, max(data.rfind(b"<", 0, at), 0))
 
 
 def application(sn: Sniffed) -> str:
@@ -76,11 +121,11 @@ def application(sn: Sniffed) -> str:
     if not data:
         return ""
     _refuse_dtd(data, "docProps/app.xml")
-    m = _APP.search(data)
+    m = _search(_APP, data, b"Application>")
     if not m:
         return ""
     name = m.group(1).decode("utf-8", "replace").strip()
-    v = _APP_VERSION.search(data)
+    v = _search(_APP_VERSION, data, b"AppVersion>")
     if v and not name.startswith("LibreOffice"):
         name = f"{name} {v.group(1).decode('utf-8', 'replace').strip()}"
     return name

@@ -101,7 +101,7 @@ def derive(
     if texty:
         excel_view = {**values, **{k: 0 for k in texty}}
     for d in plan.form.derived:
-        if any(r in invalid for r in d.expr.refs):
+        if invalid and any(r in invalid for r in d.expr.refs):
             values[d.field_id] = None
             invalid.add(d.field_id)
             continue
