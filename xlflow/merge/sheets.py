@@ -13,6 +13,7 @@ from ..results import Finding
 from .consolidate import ACTION_ZH, SUPERSEDED, format_number
 from .digest import load_digest, scope_word, sentences
 from .fields import narrative_fields
+from .stream import MAX_CELL_TEXT
 
 if TYPE_CHECKING:
     from .workbook import SummaryBook
@@ -115,13 +116,14 @@ def write_narratives(book: SummaryBook) -> None:
     head_row = row
     for k, text in enumerate(("单位代码", "单位名称", *(fd.label for fd in fields))):
         ws.write_string(row, k, text, f.head)
-    for u in c.units:
-        row += 1
-        ws.write_string(row, 0, u.code, f.text)
-        ws.write_string(row, 1, u.name, f.text)
-        for k, fd in enumerate(fields, 2):
-            value = u.values.get(fd.id)
-            ws.write_string(row, k, "" if value is None else str(value)[:32767], f.text)
+
+    def rows():
+        for u in c.units:
+            texts = (u.values.get(fd.id) for fd in fields)
+            yield [u.code, u.name, *("" if v is None else str(v)[:MAX_CELL_TEXT] for v in texts)]
+
+    book.write_rows(ws, row + 1, len(c.units), rows(), [f.text] * (2 + len(fields)))
+    row += len(c.units)
     ws.autofilter(head_row, 0, max(row, head_row + 1), 1 + len(fields))
     ws.freeze_panes(head_row + 1, 2)
     ws.set_landscape()

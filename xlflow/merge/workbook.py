@@ -10,8 +10,7 @@ in roster order, no paths or clock readings in the content.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 import xlsxwriter
 
@@ -22,13 +21,13 @@ from ..template.styles import Styles
 from ..template.writer import DEFAULT_ROW_HEIGHT, wrapped_row_height
 from .consolidate import Consolidation, format_number, render_message
 from .fields import data_fields, numeric_fields, summable_fields, table_sheets
+from .stream import RowTail, cell_value, splice
 from .summary import MEMBER_SEP, TABLE_HEAD, summary_identity
 
 SHEET_TOTAL = "汇总"
 SHEET_DETAIL = "明细"
 DETAIL_LEAD = ("单位代码", "单位名称", "统计范围", "所含单位", "文件")
 DETAIL_FIRST_ROW = 2  # 0-based: row 0 field ids, row 1 labels (filter row), data from row 2
-MAX_CELL_TEXT = 32767
 
 
 class SummaryBook:
@@ -44,6 +43,7 @@ class SummaryBook:
         self.numbers = numeric_fields(c.form)
         self.detail_col = {f.id: len(DETAIL_LEAD) + k for k, f in enumerate(self.numbers)}
         self.total_pos: dict[str, tuple[int, int]] = {}
+        self.tails: list[RowTail] = []
 
     # -- whole book ----------------------------------------------------------------------------
     def build(self) -> bytes:
@@ -73,7 +73,7 @@ class SummaryBook:
         write_charts(self)
         self.write_meta()
         self.wb.close()
-        return self.buf.getvalue()
+        return splice(self.buf.getvalue(), self.tails)
 
     # -- 明细 ----------------------------------------------------------------------------------
     def write_detail(self, ws) -> None:
@@ -90,21 +90,42 @@ class SummaryBook:
             ws.write_string(0, col, fd.id, f.small)
             ws.write_string(1, col, f"{fd.sheet}：{fd.label}", f.head)
         ws.set_row(1, 90)
-        for i, u in enumerate(c.units):
-            r = DETAIL_FIRST_ROW + i
-            names = self.member_names(u.members)
-            for k, text in enumerate((u.code, u.name, u.scope, names, u.entry.result.path.name)):
-                ws.write_string(r, k, text, f.text)
-            for fd in self.numbers:
-                self.write_value(ws, r, self.detail_col[fd.id], fd, u.values.get(fd.id), f.number(fd))
+        known = self.member_name_map()
+
+        def rows():
+            for u in c.units:
+                names = "、".join(known.get(m, m) for m in u.members)
+                lead = [u.code, u.name, u.scope, names, u.entry.result.path.name]
+                yield lead + [cell_value(u.values.get(fd.id)) for fd in self.numbers]
+
+        formats = [f.text] * len(DETAIL_LEAD) + [f.number(fd) for fd in self.numbers]
+        self.write_rows(ws, DETAIL_FIRST_ROW, len(c.units), rows(), formats)
         last = DETAIL_FIRST_ROW + max(len(c.units), 1) - 1
         ws.autofilter(1, 0, last, len(DETAIL_LEAD) + len(self.numbers) - 1)
         ws.freeze_panes(DETAIL_FIRST_ROW, 2)
 
-    def member_names(self, codes: Sequence[str]) -> str:
+    def member_name_map(self) -> dict[str, str]:
+        """Agency code -> name, from the roster and every file seen (built once: a summary
+        lists its members by code, and the clerk reads names)."""
         known = {a.code: a.name for a in self.c.roster or ()}
         known.update({e.code: e.name for e in self.c.entries if e.code and e.name})
-        return "、".join(known.get(m, m) for m in codes)
+        return known
+
+    def write_rows(self, ws, first_row: int, count: int, rows, formats) -> None:
+        """One row per unit: the first through xlsxwriter (so every format gets its style
+        index), the rest streamed into the finished package (``stream.splice``)."""
+        rows = iter(rows)
+        for i, values in enumerate(rows):
+            for k, value in enumerate(values):
+                fmt = formats[k] if k < len(formats) else None
+                if value is None:
+                    ws.write_blank(first_row, k, None, fmt)
+                elif isinstance(value, str):
+                    ws.write_string(first_row, k, value, fmt)
+                else:
+                    ws.write_number(first_row, k, value, fmt)
+            self.tails.append(RowTail(ws, first_row + 1, count - 1, len(values), rows, formats))
+            break
 
     def detail_sum(self, field_id: str) -> str:
         letter = col_letter(self.detail_col[field_id])
@@ -232,18 +253,6 @@ class SummaryBook:
         ws.conditional_format(*rng, {"type": "cell", "criteria": "==", "value": '"✓"', "format": st.good()})
 
     # -- values and meta -------------------------------------------------------------------------
-    def write_value(self, ws, r: int, col: int, fd: FieldDef, value: object, fmt=None) -> None:
-        if isinstance(value, bool):
-            ws.write_string(r, col, str(value), fmt)
-        elif isinstance(value, (int, float)):
-            ws.write_number(r, col, value, fmt)
-        elif isinstance(value, (date, datetime)):
-            ws.write_string(r, col, value.isoformat()[:10], fmt)
-        elif value is None or value == "":
-            ws.write_blank(r, col, None, fmt)
-        else:
-            ws.write_string(r, col, str(value)[:MAX_CELL_TEXT], fmt)
-
     def write_meta(self) -> None:
         c = self.c
         ws = self.wb.add_worksheet(META_SHEET)
@@ -256,12 +265,13 @@ class SummaryBook:
         fields = data_fields(c.form)
         for k, text in enumerate([*TABLE_HEAD, *(fd.id for fd in fields)]):
             ws.write_string(row, k, text)
-        for u in c.units:
-            row += 1
-            for k, text in enumerate((u.code, u.name, u.scope, MEMBER_SEP.join(u.members))):
-                ws.write_string(row, k, text)
-            for k, fd in enumerate(fields, len(TABLE_HEAD)):
-                self.write_value(ws, row, k, fd, u.values.get(fd.id))
+
+        def rows():
+            for u in c.units:
+                lead = [u.code, u.name, u.scope, MEMBER_SEP.join(u.members)]
+                yield lead + [cell_value(u.values.get(fd.id)) for fd in fields]
+
+        self.write_rows(ws, row + 1, len(c.units), rows(), [])
         ws.very_hidden()
 
 

@@ -1,0 +1,146 @@
+"""Rows too many to hold in memory: the per-unit sheets of a province-sized summary.
+
+xlsxwriter keeps every cell of a book in memory until ``close`` (some 150 bytes and two
+Python calls per cell); 明细 and _xlflow have a row of several hundred cells per unit, so
+10,000 units would cost over a gigabyte and most of the run. Instead, a sheet's per-unit rows
+are registered as a ``RowTail``: xlsxwriter lays out everything else (headers, styles, filters,
+freeze panes, merges, charts) and the first unit's row, then ``splice`` copies the finished
+package and streams the remaining rows' XML into their sheets, unit by unit, straight into
+the compressed part. Cells mean exactly what ``write_string``/``write_number`` would have
+written; strings are inline (as xlsxwriter's own constant-memory mode writes them) so nothing
+accumulates in a shared-string table.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ..cells import col_letter
+
+MAX_CELL_TEXT = 32767
+_CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_NEEDS_WORK = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
+
+
+def cell_value(value: object) -> object:
+    """What a cell holds for a field's value: a number, a string, or None (blank: an empty
+    value leaves the cell blank). Booleans and dates are written as text, as they always were.
+    Strings a sheet writes as they are (names, codes) go in unchanged: "" is an empty string."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    if value is None or value == "":
+        return None
+    return str(value)[:MAX_CELL_TEXT]
+
+
+def _text_xml(text: str) -> str:
+    if _NEEDS_WORK.search(text):
+        # Excel's escape of control characters (_xHHHH_), and of text that looks like one.
+        text = _CONTROL_ESCAPED.sub(r"_x005F\1", text)
+        text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<is><t xml:space="preserve">{text}</t></is>'
+    return f"<is><t>{text}</t></is>"
+
+
+@dataclass
+class RowTail:
+    """Rows ``first_row`` … ``first_row + count - 1`` of a worksheet, produced on demand.
+
+    ``rows`` yields one sequence of cell values per row (see ``cell_value``); ``formats`` holds
+    the xlsxwriter format of each column (or None). The formats must already be used by a
+    cell xlsxwriter writes, so they own a style index when the book is closed."""
+
+    worksheet: object
+    first_row: int
+    count: int
+    ncols: int
+    rows: Iterator[Sequence[object]]
+    formats: Sequence[object | None]
+
+    def part_name(self) -> str:
+        return f"xl/worksheets/sheet{self.worksheet.index + 1}.xml"
+
+    def chunks(self) -> Iterator[str]:
+        starts = []
+        for k in range(self.ncols):
+            fmt = self.formats[k] if k < len(self.formats) else None
+            style = f' s="{fmt.xf_index}"' if fmt is not None and fmt.xf_index is not None else ""
+            starts.append((f'<c r="{col_letter(k)}', style))
+        r = self.first_row
+        buf: list[str] = []
+        for values in self.rows:
+            r += 1  # 1-based row number in the XML
+            out = [f'<row r="{r}">']
+            for (start, style), v in zip(starts, values):
+                if v is None:
+                    if style:
+                        out.append(f'{start}{r}"{style}/>')
+                elif isinstance(v, str):
+                    out.append(f'{start}{r}"{style} t="inlineStr">{_text_xml(v)}</c>')
+                else:
+                    out.append(f"{start}{r}\"{style}><v>{v:.16G}</v></c>")
+            out.append("</row>")
+            buf.append("".join(out))
+            if len(buf) >= 64:
+                yield "".join(buf)
+                buf.clear()
+        if buf:
+            yield "".join(buf)
+        if r != self.first_row + self.count:
+            raise RuntimeError(f"{self.part_name()}: expected {self.count} streamed rows, got {r - self.first_row}")
+
+
+_DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
+
+
+def _head_tail(xml: str, tail: RowTail) -> tuple[str, str]:
+    cut = xml.rfind("</sheetData>")
+    if cut < 0:
+        raise RuntimeError(f"{tail.part_name()}: xlsxwriter wrote no rows before the streamed ones")
+    head = xml[:cut]
+    last = tail.first_row + tail.count  # 1-based last row
+
+    def widen(m: re.Match[str]) -> str:
+        c1, r1, c2, r2 = m.group(1), m.group(2), m.group(3) or m.group(1), m.group(4) or m.group(2)
+        c2 = max(c2, col_letter(tail.ncols - 1), key=lambda s: (len(s), s))
+        return f'<dimension ref="{c1}{r1}:{c2}{max(int(r2), last)}"/>'
+
+    return _DIMENSION.sub(widen, head, count=1), xml[cut:]
+
+
+def splice(package: bytes, tails: Sequence[RowTail]) -> bytes:
+    """The package with each tail's rows appended to its sheet; every other part unchanged."""
+    by_part = {t.part_name(): t for t in tails if t.count}
+    if not by_part:
+        return package
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = info.compress_type
+            copy.external_attr = info.external_attr
+            copy.create_system = info.create_system
+            data = zin.read(info)
+            tail = by_part.get(info.filename)
+            if tail is None:
+                zout.writestr(copy, data)
+                continue
+            head, rest = _head_tail(data.decode("utf-8"), tail)
+            with zout.open(copy, "w") as fh:
+                fh.write(head.encode("utf-8"))
+                for chunk in tail.chunks():
+                    fh.write(chunk.encode("utf-8"))
+                fh.write(rest.encode("utf-8"))
+    return out.getvalue()
