@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fsutil import atomic_write_bytes
-from .merge.consolidate import ACTION_ZH, CONTAINED, INCLUDED, SUPERSEDED, Consolidation, Entry
+from .merge.consolidate import (
+    ACTION_ZH,
+    CONTAINED,
+    INCLUDED,
+    SUPERSEDED,
+    Consolidation,
+    Entry,
+)
 from .merge.fields import data_fields
 from .merge.textsafe import safe_csv_cell
 
@@ -107,16 +114,16 @@ def chase_list(rows: list[StatusRow]) -> list[StatusRow]:
     return [r for r in rows if r.in_roster and r.state in CHASE_STATES and r.action != ACTION_ZH[SUPERSEDED]]
 
 
-def contact_fields(c: Consolidation) -> list:
+def contact_fields(form) -> list:
     """Who to call: the required one-line text fields of the return (填报人, 联系电话 …)."""
-    return [f for f in data_fields(c.form) if f.is_input and f.required and f.type.spec.kind == "text" and not f.type.spec.multiline]
+    return [f for f in data_fields(form) if f.is_input and f.required and f.type.spec.kind == "text" and not f.type.spec.multiline]
 
 
 CHASE_HEAD = ("序号", "单位代码", "单位名称", "状态", "问题摘要", "文件")
 
 
 def chase_table(c: Consolidation, rows: list[StatusRow]) -> tuple[list[str], list[list[str]]]:
-    cf = contact_fields(c)
+    cf = contact_fields(c.form)
     head = [*CHASE_HEAD, *(f.label for f in cf)]
     body = []
     for i, r in enumerate(chase_list(rows), 1):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from ..form import Form, RuleInstance
 from ..results import FileResult
 from ..roster import Agency
 from .fields import as_number, date_field, numeric_fields, round_total, summable_fields
+from .packed import PackedValues
 
 SUMMARY_SCOPE = "汇总"
 
@@ -84,7 +85,7 @@ class Unit:
     name: str
     scope: str
     members: list[str]
-    values: dict[str, object]
+    values: Mapping[str, object]  # a dict, or PackedValues in a large merge
     entry: Entry
 
 
@@ -248,9 +249,11 @@ def consolidate(
 
 
 def _unit(e: Entry, form: Form) -> Unit:
-    values = dict(e.result.values or {})
-    for f in numeric_fields(form):
-        values[f.id] = as_number(f, values.get(f.id))
+    values = e.result.values
+    if not isinstance(values, PackedValues):  # packed values hold their numbers as summed
+        values = dict(values or {})
+        for f in numeric_fields(form):
+            values[f.id] = as_number(f, values.get(f.id))
     scope = e.result.scope or ("汇总" if e.covers else "")
     return Unit(e.code, e.name, scope, sorted(e.covers), values, e)
 

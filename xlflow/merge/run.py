@@ -21,6 +21,8 @@ from ..results import FileResult
 from ..roster import Agency
 from .consolidate import Consolidation, consolidate
 from .export import write_long_csv
+from .fields import date_field
+from .packed import ValueLayout
 from .summary import SummaryError, read_summary
 from .workbook import build_summary
 
@@ -106,14 +108,36 @@ def merge_paths(
         raise UsageError("没有找到可汇总的报表文件（.xlsx/.xlsm/.xls/.ods）。")
     prev = load_previous(list(previous), form) if previous else None
     results = []
+    slim = Slimmer(form)
     for r in validate_paths(files, form, year=year, roster=list(roster) if roster is not None else None, previous=prev):
-        results.append(r)
         if on_result is not None:
             on_result(r)
+        results.append(slim(r))
     c = consolidate(results, form, year=year or _year_of(results), roster=roster, code=code, name=name)
     atomic_write_bytes(out, build_summary(c))
     csv_path = write_long_csv(c, csv_dir) if csv_dir is not None else None
     return MergeOutcome(c, out, csv_path, notes, time.perf_counter() - started)
+
+
+class Slimmer:
+    """What a result keeps while the rest of the files are validated: a valid return's
+    values packed (``PackedValues``); of any other file only the fields the summary still
+    reads (its date, to pick between two returns; who to call, for the 催报 list)."""
+
+    def __init__(self, form: Form):
+        from ..status import contact_fields
+
+        self.layout = ValueLayout(form)
+        df = date_field(form)
+        self.keep = [f.id for f in contact_fields(form)] + ([df.id] if df else [])
+
+    def __call__(self, r: FileResult) -> FileResult:
+        if r.values is not None:
+            if r.status == "valid":
+                r.values = self.layout.pack(r.values)
+            else:
+                r.values = {k: r.values[k] for k in self.keep if k in r.values}
+        return r
 
 
 def _year_of(results: Sequence[FileResult]) -> int | None:
