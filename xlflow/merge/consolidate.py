@@ -31,7 +31,7 @@ from ..form import Form, RuleInstance
 from ..results import FileResult
 from ..roster import Agency
 from .fields import as_number, date_field, numeric_fields, round_total, summable_fields
-from .packed import PackedValues
+from .packed import PackedValues, packed_column
 
 SUMMARY_SCOPE = "汇总"
 
@@ -263,9 +263,13 @@ def sum_units(units: Sequence[Unit], form: Form) -> dict[str, object]:
     form's default, text stays empty. Derived cells are recomputed from the summed inputs."""
     summable = {f.id for f in summable_fields(form)}
     totals: dict[str, object] = {}
-    for f in numeric_fields(form):
+    packed = [u.values for u in units if isinstance(u.values, PackedValues)]
+    all_packed = bool(packed) and len(packed) == len(units)
+    for k, f in enumerate(numeric_fields(form)):
         if f.id in summable:
-            totals[f.id] = round_total(f, sum(as_number(f, u.values.get(f.id)) for u in units))
+            # packed numbers are as_number's already, in numeric_fields order: same sum, same types
+            column = packed_column(packed, k) if all_packed else (as_number(f, u.values.get(f.id)) for u in units)
+            totals[f.id] = round_total(f, sum(column))
         else:
             totals[f.id] = f.default if f.default is not None else 0
     summed_derived = {d.field_id: totals[d.field_id] for d in form.derived if d.field_id in totals}

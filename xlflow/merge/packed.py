@@ -26,7 +26,9 @@ class ValueLayout:
         fields = data_fields(form)
         self.numeric = [f for f in fields if f.type.numeric]
         self.other = [f.id for f in fields if not f.type.numeric]
+        self._numeric_kinds = [(f.id, f.type.spec.kind == "integer", f) for f in self.numeric]
         self.slots = {f.id: (True, i) for i, f in enumerate(self.numeric)}
+        self._rows: dict[tuple[str, ...], list[tuple[bool, int]]] = {}
         self.slots.update({fid: (False, i) for i, fid in enumerate(self.other)})
 
     def pack(self, values: Mapping[str, object] | None) -> PackedValues:
@@ -34,13 +36,22 @@ class ValueLayout:
         numbers = array("d")
         ints = 0
         exact: dict[str, object] = {}
-        for i, f in enumerate(self.numeric):
-            v = as_number(f, values.get(f.id))
+        get = values.get
+        for i, (fid, integer, f) in enumerate(self._numeric_kinds):
+            v = get(fid)
+            t = type(v)
+            if t is float and not (integer and v.is_integer()):
+                numbers.append(v)  # as_number keeps such a float as it is
+                continue
+            if t is not int:
+                v = as_number(f, v)
+                if type(v) is float:
+                    numbers.append(v)
+                    continue
             numbers.append(float(v))
-            if isinstance(v, int):
-                if float(v) != v:  # beyond 2**53: keep the exact int
-                    exact[f.id] = v
-                ints |= 1 << i
+            if float(v) != v:  # beyond 2**53: keep the exact int
+                exact[fid] = v
+            ints |= 1 << i
         others = tuple(values.get(fid) for fid in self.other)
         blob = zlib.compress(pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), 1) if any(x is not None for x in others) else b""
         return PackedValues(self, numbers, ints, blob, exact)
@@ -70,6 +81,25 @@ class PackedValues(Mapping):
             return int(v) if (self._ints >> i) & 1 else v
         return self._others()[i]
 
+    def numbers(self) -> list:
+        """Every number in the layout's order (``numeric_fields``), as ``as_number`` gives it."""
+        ints, exact = self._ints, self._exact
+        out = [int(v) if (ints >> i) & 1 else v for i, v in enumerate(self._numbers)]
+        if exact:
+            for i, f in enumerate(self._layout.numeric):
+                if f.id in exact:
+                    out[i] = exact[f.id]
+        return out
+
+    def row(self, ids: tuple[str, ...]) -> list:
+        """The values of ``ids``, in that order (one decode for the whole row)."""
+        layout = self._layout
+        plan = layout._rows.get(ids)
+        if plan is None:
+            plan = layout._rows[ids] = [layout.slots[fid] for fid in ids]
+        numbers, others = self.numbers(), self._others()
+        return [numbers[i] if numeric else others[i] for numeric, i in plan]
+
     def get(self, fid: str, default: object = None) -> object:
         try:
             return self[fid]
@@ -81,3 +111,23 @@ class PackedValues(Mapping):
 
     def __len__(self) -> int:
         return len(self._layout.slots)
+
+
+def values_row(values: Mapping[str, object], ids: tuple[str, ...]) -> list:
+    """``[values.get(i) for i in ids]``, fast for packed values."""
+    if isinstance(values, PackedValues):
+        return values.row(ids)
+    return [values.get(fid) for fid in ids]
+
+
+def packed_column(packed: list[PackedValues], k: int) -> list:
+    """The k-th number of every packed unit, each as ``PackedValues.numbers()`` gives it."""
+    out = []
+    for p in packed:
+        v = p._numbers[k]
+        if (p._ints >> k) & 1:
+            v = int(v)
+            if p._exact:
+                v = p._exact.get(p._layout.numeric[k].id, v)
+        out.append(v)
+    return out

@@ -42,9 +42,9 @@ def default_identity(roster: Sequence[Agency] | None) -> tuple[str, str]:
     return (code if len(code) >= 2 else "汇总"), (name or "汇总单位")
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _same_file(a: Path, b_stat: os.stat_result) -> bool:
     try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+        return os.path.samestat(os.stat(a), b_stat)  # also through links and other spellings
     except OSError:
         return False
 
@@ -56,12 +56,16 @@ def input_files(paths: Sequence[Path], out: Path | None, form: Form, code: str) 
     files: list[Path] = []
     notes: list[str] = []
     explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    try:  # an --out that does not exist yet is none of the inputs
+        out_stat = os.stat(out) if out is not None else None
+    except OSError:
+        out_stat = None
     for path, skip in iter_input_files(list(paths)):
         path = Path(path)
         if skip is not None:
             notes.append(f"{path.name}：{skip}")
             continue
-        if out is not None and _same_file(path, out):
+        if out_stat is not None and _same_file(path, out_stat):
             if path.resolve() in explicit:
                 raise UsageError(f"输出文件 {out} 也是输入文件之一；为保护原始报表，请换一个 --out 路径。")
             try:

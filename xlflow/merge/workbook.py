@@ -21,6 +21,7 @@ from ..template.styles import Styles
 from ..template.writer import DEFAULT_ROW_HEIGHT, wrapped_row_height
 from .consolidate import Consolidation, format_number, render_message
 from .fields import data_fields, numeric_fields, summable_fields, table_sheets
+from .packed import values_row
 from .stream import RowTail, cell_value, splice
 from .summary import MEMBER_SEP, TABLE_HEAD, summary_identity
 
@@ -91,12 +92,13 @@ class SummaryBook:
             ws.write_string(1, col, f"{fd.sheet}：{fd.label}", f.head)
         ws.set_row(1, 90)
         known = self.member_name_map()
+        ids = tuple(fd.id for fd in self.numbers)
 
         def rows():
             for u in c.units:
                 names = "、".join(known.get(m, m) for m in u.members)
                 lead = [u.code, u.name, u.scope, names, u.entry.result.path.name]
-                yield lead + [cell_value(u.values.get(fd.id)) for fd in self.numbers]
+                yield lead + [v if type(v) in _NUMBER else cell_value(v) for v in values_row(u.values, ids)]
 
         formats = [f.text] * len(DETAIL_LEAD) + [f.number(fd) for fd in self.numbers]
         self.write_rows(ws, DETAIL_FIRST_ROW, len(c.units), rows(), formats)
@@ -263,19 +265,21 @@ class SummaryBook:
             row += 1
         row += 1
         fields = data_fields(c.form)
+        ids = tuple(fd.id for fd in fields)
         for k, text in enumerate([*TABLE_HEAD, *(fd.id for fd in fields)]):
             ws.write_string(row, k, text)
 
         def rows():
             for u in c.units:
                 lead = [u.code, u.name, u.scope, MEMBER_SEP.join(u.members)]
-                yield lead + [cell_value(u.values.get(fd.id)) for fd in fields]
+                yield lead + [v if type(v) in _NUMBER else cell_value(v) for v in values_row(u.values, ids)]
 
         self.write_rows(ws, row + 1, len(c.units), rows(), [])
         ws.very_hidden()
 
 
 TOTAL_FIRST_ROW = 3
+_NUMBER = (int, float)
 
 
 def _height(s) -> int:
