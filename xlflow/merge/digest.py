@@ -8,9 +8,10 @@ reads), so a new form works before anyone writes prose for it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
