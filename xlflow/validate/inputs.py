@@ -48,10 +48,21 @@ def validate_paths(
     year: int | None = None,
     roster: Sequence[Agency] | None = None,
     previous: Any = None,
+    jobs: int = 1,
 ) -> Iterator[FileResult]:
-    """Validate every spreadsheet under ``paths``, one at a time (memory stays flat)."""
+    """Validate every spreadsheet under ``paths``, one at a time (memory stays flat), in input
+    order. ``jobs`` > 1 validates in that many processes when there are enough files to gain
+    from it (see ``parallel``); the results are the same."""
     from .engine import validate_file
+    from .parallel import use_pool, validate_parallel
 
-    for path, skip in iter_input_files(paths):
-        if skip is None:
-            yield validate_file(path, form, year=year, roster=roster, previous=previous)
+    if jobs < 1:
+        raise ValueError(f"jobs 应为正整数：{jobs}")
+    files = (path for path, skip in iter_input_files(paths) if skip is None)
+    if jobs > 1:
+        files = list(files)
+        if use_pool(len(files), jobs):
+            yield from validate_parallel(files, form, jobs, year=year, roster=roster, previous=previous)
+            return
+    for path in files:
+        yield validate_file(path, form, year=year, roster=roster, previous=previous)
