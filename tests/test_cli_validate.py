@@ -85,3 +85,57 @@ def test_previous_option(monkeypatch, capsys, tmp_path):
     write(last, build(clean_values(**{"t3.next.natural": 2, "t3.granted.natural": 3}), year=2023), "a.xlsx")
     code, out, _ = run_cli(monkeypatch, capsys, write(tmp_path, build()), "--previous", last)
     assert code == 0 and "S1" in out and "上一年度数据：1 个单位" in out
+
+
+def test_jobs_option_gives_the_same_outputs(monkeypatch, capsys, inbox, tmp_path):
+    from xlflow.validate import parallel
+
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    runs = {}
+    for jobs in ("1", "2"):
+        j, x = tmp_path / f"r{jobs}.json", tmp_path / f"r{jobs}.xlsx"
+        code, out, _ = run_cli(monkeypatch, capsys, inbox, "--year", "2024", "--json", j, "--xlsx", x, "--jobs", jobs)
+        doc = json.loads(j.read_text(encoding="utf-8"))
+        rows = [[c.value for c in row] for ws in load_workbook(x).worksheets for row in ws.iter_rows()]
+        runs[jobs] = (code, out.replace(str(j), "J").replace(str(x), "X"), doc, rows)
+    assert runs["1"] == runs["2"]
+    assert runs["1"][2]["counts"] == {"valid": 1, "invalid": 1, "unreadable": 1}
+
+
+def test_jobs_must_be_a_positive_number(monkeypatch, capsys, tmp_path):
+    code, _, _ = run_cli(monkeypatch, capsys, write(tmp_path, build()), "--jobs", "0")
+    assert code == 2
+
+
+def test_json_written_as_results_come_is_the_whole_document(tmp_path):
+    """The streamed --json has the bytes of the document built in memory (the contract)."""
+    from tests.returned import FORM
+    from xlflow.export import JsonWriter, json_document, write_json
+    from xlflow.validate import validate_paths
+
+    write(tmp_path, build(), "a.xlsx")
+    write(tmp_path, set_cell(build(), "t3.new.natural", "名单见附件\n“一”"), "b.xlsx")
+    write(tmp_path, b"%PDF", "c.xlsx")
+    results = list(validate_paths([tmp_path], FORM, year=2023))
+    for subset in (results, results[:1], []):
+        out = tmp_path / "out" / "r.json"
+        write_json(out, FORM, subset)
+        assert out.read_text(encoding="utf-8") == json.dumps(json_document(FORM, subset), ensure_ascii=False, indent=2, default=str)
+    writer = JsonWriter(tmp_path / "out" / "never.json", FORM)
+    writer.add(results[0])
+    writer.discard()  # an interrupted run: no output, no temporary file
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.json"]
+
+
+def test_interrupted_run_leaves_no_partial_outputs(monkeypatch, capsys, inbox, tmp_path):
+    import xlflow.annotate
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xlflow.annotate, "annotate_file", boom)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, _, _ = run_cli(monkeypatch, capsys, inbox, "--json", out_dir / "r.json", "--xlsx", out_dir / "r.xlsx", "--annotate", tmp_path / "ann")
+    assert code == 130  # Ctrl-C half way
+    assert list(out_dir.iterdir()) == []

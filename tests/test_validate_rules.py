@@ -9,7 +9,7 @@ import pytest
 from tests.returned import (CODE, FORM, NAME, ROSTER_CSV, build, clean_values, parts, pack, set_cell,
                             write)
 from xlflow.form import load_form
-from xlflow.roster import load_roster
+from xlflow.roster import Agency, load_roster
 from xlflow.template import TemplateFactory
 from xlflow.validate import load_previous, validate_file, validate_paths
 
@@ -112,6 +112,17 @@ def test_roster_unknown_agency_and_name_mismatch(tmp_path):
     assert [f.rule for f in r.findings] == ["agency-name-mismatch"] and r.status == "valid"
     r = run(tmp_path, build(code=a.code, name=a.name), roster=roster, year=2024)
     assert r.findings == [] and r.agency_code == a.code
+
+
+def test_each_roster_is_used_as_given(tmp_path):
+    """The roster index is built once per run; another roster, or one that grew, is re-read."""
+    roster = load_roster(ROSTER_CSV)
+    path = write(tmp_path, build(code="999999", name="新设的局"))
+    assert [f.rule for f in validate_file(path, FORM, roster=roster).findings] == ["unknown-agency"]
+    assert validate_file(path, FORM, roster=[*roster, Agency("999999", "新设的局", 99)]).findings == []
+    roster.append(Agency("999999", "新设的局", 99))
+    assert validate_file(path, FORM, roster=roster).findings == []
+    assert [f.rule for f in validate_file(path, FORM, roster=roster[:-1]).findings] == ["unknown-agency"]
 
 
 def test_wrong_form_is_unreadable(tmp_path):

@@ -3,9 +3,22 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.returned import FORM, add_external_link, build, clean_values, set_cell, with_openpyxl, write
+from tests.conftest import MINI_FORM
+from tests.returned import (
+    FORM,
+    add_external_link,
+    build,
+    clean_values,
+    set_cell,
+    with_openpyxl,
+    write,
+)
+from xlflow.form import load_form
 from xlflow.validate import validate_file
+from xlflow.validate.policy import check, checker
 
 
 def run(tmp_path, data):
@@ -106,3 +119,41 @@ def test_dates_typed_as_text_are_normalised(tmp_path):
     assert r.values["unit.date"] == dt.date(2025, 1, 15)
     r = run(tmp_path, set_cell(build(), "unit.date", "下周"))
     assert [f.rule for f in r.findings] == ["value-not-date"]
+
+
+def _numeric_types():
+    """One field per distinct number type of each form (integer counts, 万元, 元, ...)."""
+    seen = {}
+    for form in (FORM, load_form(MINI_FORM)):
+        for f in form.fields.values():
+            if f.type.numeric:
+                seen.setdefault((form.form_id, f.type.name), f)
+    return list(seen.values())
+
+
+def _outcome(result):
+    value, problem = result
+    return type(value), value, problem
+
+
+_RAW = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-1e6, 1e6).map(lambda x: round(x, 6)),
+    st.integers(-5, 10**6).map(float),
+    st.decimals(0, 10**5, places=5).map(float),
+    st.sampled_from([0.0, -0.0, 1e308, -1e-300, 5e-324, 2**53 + 0.0, 1e16, 0.1 + 0.2, 12.5, 12.34567]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=_RAW, which=st.integers(0, 100))
+def test_fast_number_check_gives_the_same_result_as_the_full_policy(raw, which):
+    fields = _numeric_types()
+    f = fields[which % len(fields)]
+    assert _outcome(checker(f)(raw)) == _outcome(check(raw, f))
+
+
+@pytest.mark.parametrize("raw", [None, "", "12", "1,234", "/", True, 7, dt.date(2024, 1, 1), "#REF!"])
+def test_per_field_checker_falls_back_to_the_full_policy_for_everything_else(raw):
+    for f in _numeric_types() + [FORM.fields["unit.scope"], FORM.fields["unit.contact"]]:
+        assert _outcome(checker(f)(raw)) == _outcome(check(raw, f))
