@@ -210,3 +210,18 @@ def test_city_merge_does_not_count_a_unit_twice(form, tmp_path):
         assert got[fid] == pytest.approx(want[fid]), fid
     rows = read_summary(city, form).rows
     assert [(r.code, r.scope, r.members) for r in rows] == [("C1", "汇总", ["C1-01", "C1-02"]), ("C2", "汇总", ["C2-01"])]
+
+
+def test_jobs_give_the_same_summary(tmp_path, form):
+    from benchmarks.make_returns import write_returns, write_roster
+    from xlflow.merge.run import merge_paths
+    from xlflow.roster import load_roster
+
+    folder = tmp_path / "returns"
+    write_returns(folder, 120, form=form, year=2024)  # 100+ files: the process pool is used
+    roster = load_roster(write_roster(tmp_path / "roster.csv", 120))
+    one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"
+    a = merge_paths([folder], form, one, year=2024, roster=roster)
+    b = merge_paths([folder], form, two, year=2024, roster=roster, jobs=2)
+    assert len(a.consolidation.units) == len(b.consolidation.units) == 120
+    assert one.read_bytes() == two.read_bytes()

@@ -25,6 +25,9 @@ def merge(
     code: Annotated[Optional[str], typer.Option("--code", help="汇总单位（本县）的代码；默认取名单中单位代码的公共前缀。")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="汇总单位（本县）的名称；默认取名单中单位名称的公共前缀，如“嘉祥县”。")] = None,
     csv_dir: Annotated[Optional[Path], typer.Option("--csv", help="另存一份长表 CSV（单位、字段、标签、数值）到这个文件夹。")] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="同时校验的进程数（同 xlflow validate）。文件不少于 100 个时才启用多进程；结果与单进程逐字节相同。")
+    ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不逐个列出文件。")] = False,
     form: FormOpt = DEFAULT_FORM_ID,
 ) -> int:
@@ -54,7 +57,7 @@ def merge(
             typer.echo(f"  {_MARK.get(r.status, '?')} {r.path.name}  {who}  错误{r.errors} 警告{r.warnings}")
 
     outcome = merge_paths(
-        paths, f, out, year=year, roster=roster, previous=previous or (), code=code, name=name, csv_dir=csv_dir, on_result=show
+        paths, f, out, year=year, roster=roster, previous=previous or (), code=code, name=name, csv_dir=csv_dir, on_result=show, jobs=jobs
     )
     c = outcome.consolidation
     for note in outcome.notes:

@@ -101,6 +101,7 @@ def merge_paths(
     name: str | None = None,
     csv_dir: Path | None = None,
     on_result: Callable[[FileResult], None] | None = None,
+    jobs: int = 1,
 ) -> MergeOutcome:
     from ..validate import load_previous, validate_paths
 
@@ -113,7 +114,7 @@ def merge_paths(
     prev = load_previous(list(previous), form) if previous else None
     results = []
     slim = Slimmer(form)
-    for r in validate_paths(files, form, year=year, roster=list(roster) if roster is not None else None, previous=prev):
+    for r in validate_paths(files, form, year=year, roster=list(roster) if roster is not None else None, previous=prev, jobs=jobs):
         if on_result is not None:
             on_result(r)
         results.append(slim(r))
