@@ -33,6 +33,10 @@ from .spec import (
     RuleSpec,
     SheetSpec,
     ShowSpec,
+    SummaryBreakdownSpec,
+    SummaryChartSpec,
+    SummaryPartSpec,
+    SummarySpec,
     TypeSpec,
 )
 
@@ -41,5 +45,6 @@ __all__ = [
     "DerivedInstance", "FieldDef", "Form", "LabelDef", "RuleInstance", "SheetDef", "TypeDef",
     "excel_range_list", "ChecksPanelSpec", "DerivedSpec", "FieldSpec", "FormSpec", "GridSpec",
     "LabelSpec", "ReportBlockSpec", "ReportSectionSpec", "ReportSpec", "ReportTextSpec",
-    "RuleSpec", "SheetSpec", "ShowSpec", "TypeSpec",
+    "RuleSpec", "SheetSpec", "ShowSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
+    "SummarySpec", "TypeSpec",
 ]

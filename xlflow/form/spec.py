@@ -154,6 +154,34 @@ class ReportSpec(_Spec):
     sections: list[ReportSectionSpec] = []
 
 
+class SummaryPartSpec(_Spec):
+    label: str
+    expr: str
+
+
+class SummaryBreakdownSpec(_Spec):
+    """One sentence of the county summary: "全县<title>N<unit>，其中<part>x…（A单位a<unit>、…）"."""
+
+    title: str
+    expr: str
+    unit: str = ""
+    parts: list[SummaryPartSpec] = []
+
+
+class SummaryChartSpec(_Spec):
+    title: str
+    kind: Literal["by_unit", "composition"]
+    series: list[SummaryPartSpec]
+
+
+class SummarySpec(_Spec):
+    """What the county summary says in words and pictures (read by xlflow.merge)."""
+
+    breakdowns: list[SummaryBreakdownSpec] = []
+    charts: list[SummaryChartSpec] = []
+
+
+
 class FormSpec(_Spec):
     form_id: str
     version: str
@@ -169,6 +197,7 @@ class FormSpec(_Spec):
     derived: list[DerivedSpec] = []
     rules: list[RuleSpec] = []
     report: ReportSpec | None = None
+    summary: SummarySpec | None = None
 
     @field_validator("sets", mode="before")
     @classmethod

@@ -1,8 +1,8 @@
 """What the summary says in words (breakdown sentences) and pictures (chart series).
 
-Which totals deserve a sentence is declared per form in ``specs/<form_id>.yaml`` (expressions
-in the form's own expression language, checked against its fields). A form without such a
-file still gets sentences: one per top-level total (a derived cell no other derived cell
+Which totals deserve a sentence is declared in the form definition's ``summary:`` section
+(expressions in the form's own expression language, checked against its fields). A form
+without one still gets sentences: one per top-level total (a derived cell no other derived cell
 reads), so a new form works before anyone writes prose for it.
 """
 
@@ -10,48 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import expr as ex
-from ..errors import FormDefinitionError
 from ..form import Form
 from .consolidate import Consolidation, Unit, format_number
 from .fields import summable_fields
-
-SPEC_DIR = Path(__file__).resolve().parent / "specs"
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PartSpec(_Spec):
-    label: str
-    expr: str
-
-
-class BreakdownSpec(_Spec):
-    title: str
-    expr: str
-    unit: str = ""
-    parts: list[PartSpec] = []
-
-
-class ChartSpec(_Spec):
-    title: str
-    kind: Literal["by_unit", "composition"]
-    series: list[PartSpec]
-
-
-class DigestSpec(_Spec):
-    form_id: str
-    breakdowns: list[BreakdownSpec] = []
-    charts: list[ChartSpec] = []
-
 
 @dataclass
 class Measure:
@@ -93,15 +57,11 @@ def _measure(form: Form, label: str, text: str, where: str) -> Measure:
     return Measure(label, e, e.compile())
 
 
-def load_digest(form: Form, spec_dir: Path = SPEC_DIR) -> Digest:
-    path = spec_dir / f"{form.form_id}.yaml"
-    if not path.is_file():
+def load_digest(form: Form) -> Digest:
+    spec = form.spec.summary
+    if spec is None:
         return _generic_digest(form)
-    try:
-        spec = DigestSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise FormDefinitionError(f"汇总说明文件 {path} 有错误：{exc}") from None
-    where = str(path)
+    where = f"报表定义 {form.form_id} 的 summary 部分"
     breakdowns = [
         Breakdown(b.title, b.unit, _measure(form, b.title, b.expr, where), [_measure(form, p.label, p.expr, where) for p in b.parts])
         for b in spec.breakdowns
