@@ -32,6 +32,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,6 +44,7 @@ else:
 from xlflow.cells import a1
 from xlflow.form import Form, load_form
 from xlflow.template import TemplateFactory, template_filename
+from xlflow.template.cells_xml import sheet_parts
 
 PH_NAME = "XLFLOWBENCHAGENCYNAMEPLACEHOLDER"
 PH_CODE = "XLFLOWBENCHAGENCYCODEPLACEHOLDER"
@@ -53,10 +55,6 @@ _DOS_DATE = 1 << 5 | 1  # 1980-01-01, as the template packager writes
 def agency(i: int) -> tuple[str, str]:
     """(code, name) of the i-th synthetic agency (0-based); distinct, plain text."""
     return f"{990000001 + i}", f"基准测试第{i + 1:05d}号单位"
-
-
-def _escape(text: str) -> bytes:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
 @dataclass
@@ -72,16 +70,6 @@ class _Part:
     blocks: list[_Block]
     size: int = 0  # only for fully static parts
     crc: int = 0
-
-
-def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name -> part name, from xl/workbook.xml and its relationships."""
-    rels = dict(re.findall(rb'<Relationship Id="([^"]+)"[^>]*?Target="([^"]+)"', parts["xl/_rels/workbook.xml.rels"]))
-    out = {}
-    for name, rid in re.findall(rb'<sheet name="([^"]+)"[^>]*?r:id="([^"]+)"', parts["xl/workbook.xml"]):
-        target = rels[rid].decode()
-        out[name.decode("utf-8").replace("&amp;", "&")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return out
 
 
 class ReturnFactory:
@@ -103,7 +91,7 @@ class ReturnFactory:
 
     # -- where the per-file bytes go ---------------------------------------------------------
     def _cell_slots(self, parts, base, cuts) -> None:
-        sheets = _sheet_parts(parts)
+        sheets = sheet_parts(parts)
         targets: dict[str, list[tuple[str, str, object]]] = {}
         for f in self.form.fields.values():
             if f.stamp is None and f.type.numeric:
@@ -190,9 +178,9 @@ class ReturnFactory:
                 v = values[what] if isinstance(what, str) else what(values, {})
                 out.append(str(v).encode("utf-8"))
             elif kind == "name":
-                out.append(_escape(name))
+                out.append(escape(name).encode())
             else:
-                out.append(_escape(code))
+                out.append(escape(code).encode())
         return out
 
     def values(self, i: int) -> dict[str, object]:

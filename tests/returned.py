@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from xlflow.form import load_form
-from xlflow.template import TemplateFactory
+from xlflow.template import TemplateFactory, cells_xml
+from xlflow.template.package import ZipPacker, unzip_parts
 
 FORM = load_form()
 YEAR = 2024
@@ -65,57 +65,32 @@ def write(tmp_path: Path, data: bytes, name: str = "return.xlsx") -> Path:
 # -- zip/XML surgery ----------------------------------------------------------------------
 
 def parts(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
+    return unzip_parts(data)
 
 
 def pack(p: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, d in p.items():
-            zf.writestr(n, d)
-    return buf.getvalue()
-
-
-def sheet_part(p: dict[str, bytes], sheet: str) -> str:
-    wb = p["xl/workbook.xml"].decode()
-    rels = p["xl/_rels/workbook.xml.rels"].decode()
-    rid = re.search(r'<sheet name="' + re.escape(escape(sheet)) + r'" sheetId="\d+"(?: state="\w+")? r:id="(rId\d+)"', wb).group(1)
-    target = re.search(r'Id="' + rid + r'"[^>]*Target="([^"]+)"', rels) or re.search(r'Target="([^"]+)"[^>]*Id="' + rid + '"', rels)
-    return "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+    return ZipPacker().pack(p)
 
 
 def set_cell(data: bytes, fid: str, value, *, keep_formula: bool = False, error: bool = False) -> bytes:
     """Replace one field's cell in the sheet XML: a number, a string (inline), None (blank),
-    "=..." (a formula, cached value 0), or with ``keep_formula`` only the cached value."""
-    return set_cells(data, {fid: value}, keep_formula=keep_formula, error=error)
-
-
-def set_cells(data: bytes, cells: dict, *, keep_formula: bool = False, error: bool = False) -> bytes:
+    "=..." (a formula, cached value 0), with ``keep_formula`` only the cached value, with
+    ``error`` an error value such as "#REF!"."""
+    if not (keep_formula or error):
+        return set_cells(data, {fid: value})
     p = parts(data)
-    for fid, value in cells.items():
-        f = FORM.fields[fid]
-        name = sheet_part(p, f.sheet)
-        xml = p[name].decode()
-        m = re.search(r'<c r="' + f.cell + r'"(?: s="(\d+)")?(?: t="\w+")?(?:/>|>.*?</c>)', xml, re.S)
-        assert m, f"cell {f.cell} not found in {name}"
-        style = f' s="{m.group(1)}"' if m.group(1) else ""
-        old = m.group(0)
-        if keep_formula:
-            formula = re.search(r"<f>.*?</f>", old).group(0)
-            new = f'<c r="{f.cell}"{style}>{formula}<v>{value}</v></c>'
-        elif error:
-            new = f'<c r="{f.cell}"{style} t="e"><v>{escape(value)}</v></c>'
-        elif value is None:
-            new = f'<c r="{f.cell}"{style}/>'
-        elif isinstance(value, str) and value.startswith("="):
-            new = f'<c r="{f.cell}"{style}><f>{escape(value[1:])}</f><v>0</v></c>'
-        elif isinstance(value, str):
-            new = f'<c r="{f.cell}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
-        else:
-            new = f'<c r="{f.cell}"{style}><v>{value}</v></c>'
-        p[name] = xml.replace(old, new, 1).encode()
+    f = FORM.fields[fid]
+    name = cells_xml.sheet_parts(p)[f.sheet]
+    if error:
+        p[name] = cells_xml.replace_cell(p[name], f.cell, f"<v>{escape(value)}</v>".encode(), "e")
+    else:
+        formula = re.search(rb"<f>.*?</f>", cells_xml.cell_content(p[name], f.cell)).group(0)
+        p[name] = cells_xml.replace_cell(p[name], f.cell, formula + f"<v>{value}</v>".encode())
     return pack(p)
+
+
+def set_cells(data: bytes, cells: dict) -> bytes:
+    return cells_xml.set_cells(data, FORM, cells)
 
 
 def build_with_blanks(values: dict, **kw) -> bytes:

@@ -18,12 +18,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlflow.demo import edit_cells, synthetic_values
+from xlflow.demo import synthetic_values
 from xlflow.merge import read_summary
 from xlflow.merge.fields import summable_fields
 from xlflow.merge.workbook import SHEET_TOTAL, total_positions
 from xlflow.roster import Agency
 from xlflow.template import TemplateFactory, template_filename
+from xlflow.template.cells_xml import set_cells
 
 YEAR = 2023
 NARRATIVES = {"s5.text": "{name}存在的问题：公开不够及时。", "s1.proactive": "{name}全年主动公开{proactive}条。"}
@@ -79,7 +80,7 @@ def county(tmp_path_factory, form):
             v["s6.other"] = "+1"
         data = factory.build(a.name, a.code, v)
         if i == 4:
-            data = edit_cells(data, form, {"t3.new.total": "n:999"})
+            data = set_cells(data, form, {"t3.new.total": 999})
         else:
             clean[a.code] = form.compute_derived(dict(v))
         (returns / template_filename(form, YEAR, a.code, a.name)).write_bytes(data)

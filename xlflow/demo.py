@@ -17,10 +17,11 @@ from pathlib import Path
 
 import yaml
 
-from .fsutil import atomic_write_bytes
 from .form import Form, load_form
+from .fsutil import atomic_write_bytes
 from .roster import Agency, load_roster
 from .template import TemplateFactory, template_filename
+from .template.cells_xml import set_cells
 from .template.package import ZipPacker, unzip_parts
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -127,42 +128,6 @@ def _parts(cuts: list[int], total: int) -> list[int]:
 
 # -- mistakes, injected into the workbook the way a clerk would make them ------------------------
 
-def _sheet_part(form: Form, field_id: str) -> str:
-    names = [s.name for s in form.sheets]
-    return f"xl/worksheets/sheet{names.index(form.fields[field_id].sheet) + 1}.xml"
-
-
-def _cell_rx(ref: str) -> re.Pattern[bytes]:
-    return re.compile(rb'<c r="' + ref.encode() + rb'"((?: [a-z]+="[^"]*")*?)(?: t="[a-zA-Z]+")?(?:/>|>.*?</c>)', re.S)
-
-
-def _replace_cell(xml: bytes, ref: str, body: str) -> bytes:
-    """Replace one cell; body is "" (blank), "n:<number>" or "s:<text>"."""
-    def repl(m: re.Match[bytes]) -> bytes:
-        attrs = re.sub(rb' t="[^"]*"', b"", m.group(1))
-        head = b'<c r="' + ref.encode() + b'"' + attrs
-        if not body:
-            return head + b"/>"
-        kind, text = body.split(":", 1)
-        if kind == "n":
-            return head + b"><v>" + text.encode() + b"</v></c>"
-        return head + b' t="inlineStr"><is><t>' + text.encode() + b"</t></is></c>"
-
-    out, n = _cell_rx(ref).subn(repl, xml, count=1)
-    if n != 1:
-        raise RuntimeError(f"demo: cell {ref} not found")
-    return out
-
-
-def edit_cells(data: bytes, form: Form, edits: dict[str, str]) -> bytes:
-    """Overwrite cells of a filled return: {field id: body} as in ``_replace_cell``."""
-    parts = unzip_parts(data)
-    for fid, body in edits.items():
-        part = _sheet_part(form, fid)
-        parts[part] = _replace_cell(parts[part], form.fields[fid].cell, body)
-    return ZipPacker().pack(parts)
-
-
 def layout_2019_workbook(agency: Agency, year: int) -> bytes:
     """An agency's report in the superseded 2019 试行 layout, with no xlflow metadata."""
     import io
@@ -235,9 +200,9 @@ def build_demo_data(root: Path, form: Form | None = None) -> DemoData:
         if a.code == str(outsider["code"]):
             put(a, filled, "名单外单位的报表")
         elif mistake == "typed_total":
-            put(a, edit_cells(filled, form, {"t3.new.total": f"n:{int(values['t3.new.natural']) + 7}"}), "表三总计被手工改写")
+            put(a, set_cells(filled, form, {"t3.new.total": int(values["t3.new.natural"]) + 7}), "表三总计被手工改写")
         elif mistake == "slash_blank":
-            put(a, edit_cells(filled, form, {"t2.rules.issued": "s:/", "t2.rules.repealed": "s:/", "t3.new.business": ""}), "数字单元格填了“/”或留空")
+            put(a, set_cells(filled, form, {"t2.rules.issued": "/", "t2.rules.repealed": "/", "t3.new.business": None}), "数字单元格填了“/”或留空")
         elif mistake == "r1_broken":
             bad = {**values, "t3.next.business": int(values.get("t3.next.business", 0)) + 2}
             data.values.pop(a.code)
