@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from ..form import Form
 from .package import ZipPacker, protect_structure, unzip_parts
@@ -27,11 +28,6 @@ _PH_CODE = "XLFLOWPLACEHOLDERAGENCYCODE"
 _SST_ITEM = re.compile(rb"<si><t(?: xml:space=\"preserve\")?>(.*?)</t></si>", re.S)
 # Characters or sequences xlsxwriter rewrites inside strings: stamping would not reproduce them.
 _SPECIAL = re.compile(r"[\x00-\x1f\x7f]|_x[0-9A-Fa-f]{4}_|^\s|\s$")
-
-
-def _escape(text: str) -> str:
-    # The escaping xlsxwriter applies to element text (sharedStrings, core.xml, custom.xml).
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class TemplateFactory:
@@ -50,7 +46,9 @@ class TemplateFactory:
     def _stampable(self, name: str, code: str) -> bool:
         if _SPECIAL.search(name) or _SPECIAL.search(code) or not name or not code:
             return False
-        esc_name, esc_code = _escape(name), _escape(code)
+        # saxutils.escape is the escaping xlsxwriter applies to element text (sharedStrings,
+        # core.xml, custom.xml), so the stamped bytes match a full layout's.
+        esc_name, esc_code = escape(name), escape(code)
         filled = [s.replace(_PH_NAME, esc_name).replace(_PH_CODE, esc_code) for s in self._strings]
         # xlsxwriter stores each distinct string once: if the agency's name or code equals
         # another string of the workbook, the full layout would share an index we cannot mimic.
@@ -60,7 +58,7 @@ class TemplateFactory:
         """One agency's workbook; with ``values``, filled in as the agency would return it."""
         if values is not None or not self._stampable(agency_name, agency_code):
             return self.build_full(agency_name, agency_code, values)
-        name, code = _escape(agency_name).encode(), _escape(agency_code).encode()
+        name, code = escape(agency_name).encode(), escape(agency_code).encode()
         parts = dict(self._master)
         for part in self._stamped:
             parts[part] = parts[part].replace(_PH_NAME.encode(), name).replace(_PH_CODE.encode(), code)
