@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def safe_stem(text: str) -> str:
+    """``text`` as a file name without extension, safe on Windows (where clerks open the files):
+    reserved characters become "_", and it is cut to 150 characters to stay under MAX_PATH."""
+    return _UNSAFE.sub("_", text)[:150]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -4,19 +4,18 @@ the agency report or, for a county summary, the county draft. Shared by ``xlflow
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import XlflowError
 from ..form import Form
+from ..fsutil import safe_stem
 from ..results import Finding, FileResult
 from .build import build_report, build_summary_report
 from .model import Report
 
 SUMMARY_SCOPE = "汇总"
 LISTED = 10  # errors listed on a forced report's first page (and by the CLI)
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 class ReportRefused(XlflowError):
@@ -38,7 +37,7 @@ class FileReport:
         return self.result.scope == SUMMARY_SCOPE
 
     def default_path(self, fmt: str) -> Path:
-        return self.result.path.parent / (_UNSAFE.sub("_", self.model.title)[:150] + "." + fmt)
+        return self.result.path.parent / (safe_stem(self.model.title) + "." + fmt)
 
 
 def finding_line(x: Finding) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..form import Form
+from ..fsutil import safe_stem
 from .package import ZipPacker, protect_structure, unzip_parts
 from .writer import META_SHEET, Stamp, build_xlsx, identity_properties
 
@@ -69,16 +70,12 @@ class TemplateFactory:
         return self.packer.pack(self._parts(Stamp(agency_name, agency_code, self.year), values))
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
 def template_filename(form: Form, year: int, agency_code: str = "", agency_name: str = "") -> str:
     """File name that carries code, name and year, safe on Windows (where clerks open it)."""
     title = form.spec.title
     if not agency_code:
         return f"{year}年{title}_空白模板.xlsx"
-    name = _UNSAFE.sub("_", f"{agency_code}_{agency_name}_{year}年{title}")
-    return name[:150] + ".xlsx"
+    return safe_stem(f"{agency_code}_{agency_name}_{year}年{title}") + ".xlsx"
 
 
 def write_template(path: Path, data: bytes) -> None:
