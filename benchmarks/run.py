@@ -43,7 +43,8 @@ else:
     from .make_returns import ReturnFactory, agency, write_returns, write_roster
 
 from xlflow.form import Form, load_form
-from xlflow.template import META_SHEET, TemplateFactory, template_filename, write_template
+from xlflow.fsutil import atomic_write_bytes
+from xlflow.template import META_SHEET, TemplateFactory, template_filename
 
 YEAR = 2024
 TARGET_OPENPYXL = 8.0  # validate+merge at least this many times faster than openpyxl
@@ -233,7 +234,7 @@ def bench_templates(res: Results, form: Form, n: int, work: Path) -> None:
     factory = TemplateFactory(form, YEAR)
     for i in range(n):
         code, name = agency(i)
-        write_template(out / template_filename(form, YEAR, code, name), factory.build(name, code))
+        atomic_write_bytes(out / template_filename(form, YEAR, code, name), factory.build(name, code))
     seconds = time.perf_counter() - started
     sample = sorted({round(k * (n - 1) / 19) for k in range(20)}) if n > 1 else [0]
     same = sum(factory.build(agency(i)[1], agency(i)[0]) == factory.build_full(agency(i)[1], agency(i)[0]) for i in sample)

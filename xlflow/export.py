@@ -214,13 +214,3 @@ class FindingsWorkbookWriter:
                 self._wb.close()
         self._staged.discard()
 
-
-def write_findings_xlsx(path: Path, results: Iterable[FileResult]) -> None:
-    writer = FindingsWorkbookWriter(path)
-    try:
-        for r in results:
-            writer.add(r)
-    except BaseException:
-        writer.discard()
-        raise
-    writer.close()

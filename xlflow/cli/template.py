@@ -9,8 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import UsageError
+from ..fsutil import atomic_write_bytes
 from ..roster import load_roster
-from ..template import DEFAULT_PASSWORD, TemplateFactory, template_filename, write_template
+from ..template import DEFAULT_PASSWORD, TemplateFactory, template_filename
 from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, check_year, get_form
 
 
@@ -49,7 +50,7 @@ def template(
     for c, n in targets:
         data = factory.build(n, c) if c else factory.build_full("", "")
         path = out / template_filename(f, year, c, n)
-        write_template(path, data)
+        atomic_write_bytes(path, data)
         written.append(path)
     ms = (time.perf_counter() - started) * 1000 / len(written)
     typer.echo(f"已生成 {len(written)} 份模板（{f.spec.title}，{year}年度），保存在：{out.resolve()}")

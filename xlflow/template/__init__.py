@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..form import Form
@@ -76,9 +75,3 @@ def template_filename(form: Form, year: int, agency_code: str = "", agency_name:
     if not agency_code:
         return f"{year}年{title}_空白模板.xlsx"
     return safe_stem(f"{agency_code}_{agency_name}_{year}年{title}") + ".xlsx"
-
-
-def write_template(path: Path, data: bytes) -> None:
-    from ..fsutil import atomic_write_bytes
-
-    atomic_write_bytes(path, data)
