@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook, PasswordError
 
 from . import meta
 from .archive import ReadProblem, Sniffed, sniff
-from .formulas import external_formulas, has_external_links, sheet_errors, sheet_formulas
+from .formulas import has_external_links, is_external, sheet_errors, sheet_formulas
 
 IDENTITY_PREFIX = "xlflow_"
 Grid = list[list[object]]
@@ -27,6 +27,7 @@ class Book:
         self.kind = self.sn.kind
         self.meta_sheet = meta_sheet
         self._grids: dict[str, Grid] = {}
+        self._formulas: dict[str, dict[str, str]] = {}
         try:
             self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
             self.sheet_names: list[str] = list(self._wb.sheet_names)
@@ -97,22 +98,35 @@ class Book:
                 raise _calamine_problem(exc, sheet) from None
         return self._grids[sheet]
 
+    @cached_property
+    def _sheet_parts(self) -> dict[str, str]:
+        return meta.sheet_parts(self.sn)
+
     def external_formulas(self, sheets: list[str]) -> dict[tuple[str, str], str] | None:
         """Cells with formulas into other workbooks; None when the file has no external links."""
         if self.kind not in ("xlsx", "xlsm") or not has_external_links(self.sn):
             return None
-        return external_formulas(self.sn, sheets)
+        return {
+            (sheet, cell): formula
+            for sheet in sheets
+            for cell, formula in self.formulas(sheet).items()
+            if is_external(formula)
+        }
 
     def errors(self, sheet: str) -> dict[str, str]:
         """Cells showing an error value (#REF!, #DIV/0!); only xlsx keeps them readable."""
-        if self.kind not in ("xlsx", "xlsm"):
-            return {}
-        return sheet_errors(self.sn, sheet)
+        part = self._sheet_parts.get(sheet) if self.kind in ("xlsx", "xlsm") else None
+        return sheet_errors(self.sn, part) if part else {}
 
     def formulas(self, sheet: str) -> dict[str, str] | None:
+        """A1 cell -> formula text of one sheet (read once per book); None where the format
+        keeps no formulas we read (xls, ods)."""
         if self.kind not in ("xlsx", "xlsm"):
             return None
-        return sheet_formulas(self.sn, sheet)
+        if sheet not in self._formulas:
+            part = self._sheet_parts.get(sheet)
+            self._formulas[sheet] = sheet_formulas(self.sn, part) if part else {}
+        return self._formulas[sheet]
 
 
 def _calamine_problem(exc: Exception, sheet: str | None = None) -> ReadProblem:

@@ -14,7 +14,6 @@ import re
 from xml.sax.saxutils import unescape
 
 from .archive import ReadProblem, Sniffed
-from .meta import sheet_parts
 
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?:/>|>(.*?)</c>)', re.S)
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
@@ -25,10 +24,9 @@ def has_external_links(sn: Sniffed) -> bool:
     return any(n.startswith("xl/externalLinks/") for n in sn.names)
 
 
-def sheet_formulas(sn: Sniffed, sheet: str) -> dict[str, str]:
-    """A1 cell -> formula text ("" for a shared-formula follower) for one sheet of an xlsx."""
-    part = sheet_parts(sn).get(sheet)
-    data = sn.read(part) if part else None
+def sheet_formulas(sn: Sniffed, part: str) -> dict[str, str]:
+    """A1 cell -> formula text ("" for a shared-formula follower) in one sheet part of an xlsx."""
+    data = sn.read(part)
     if not data:
         return {}
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
@@ -44,24 +42,18 @@ def sheet_formulas(sn: Sniffed, sheet: str) -> dict[str, str]:
     return out
 
 
-def external_formulas(sn: Sniffed, sheets: list[str]) -> dict[tuple[str, str], str]:
-    """(sheet, A1) -> formula for cells whose formula refers to another workbook (``[1]Sheet!A1``)."""
-    found: dict[tuple[str, str], str] = {}
-    for sheet in sheets:
-        for cell, formula in sheet_formulas(sn, sheet).items():
-            if _EXTERNAL.search(formula):
-                found[(sheet, cell)] = formula
-    return found
+def is_external(formula: str) -> bool:
+    """Whether a formula refers to another workbook (``[1]Sheet!A1``)."""
+    return _EXTERNAL.search(formula) is not None
 
 
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 
 
-def sheet_errors(sn: Sniffed, sheet: str) -> dict[str, str]:
-    """A1 cell -> error value ("#REF!") for one sheet of an xlsx (calamine shows these as blank)."""
-    part = sheet_parts(sn).get(sheet)
-    data = sn.read(part) if part else None
+def sheet_errors(sn: Sniffed, part: str) -> dict[str, str]:
+    """A1 cell -> error value ("#REF!") in one sheet part of an xlsx (calamine shows these as blank)."""
+    data = sn.read(part)
     if not data or b't="e"' not in data:
         return {}
     out = {}

@@ -128,14 +128,7 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     result.findings.extend(check_identity(plan, result, ident, values, positions, year, roster))
     result.findings.extend(value_findings)
 
-    cache: dict[str, dict[str, str] | None] = {}
-
-    def formulas(sheet: str):
-        if sheet not in cache:
-            cache[sheet] = book.formulas(sheet)
-        return cache[sheet]
-
-    result.findings.extend(derive(plan, values, raw, positions, invalid, formulas, book.application, texty))
+    result.findings.extend(derive(plan, values, raw, positions, invalid, book.formulas, book.application, texty))
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
     result.findings.extend(run_rules(plan, values, positions, invalid, prev))
     result.values = values
