@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -39,12 +38,18 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
     from make_returns import ReturnFactory, agency, write_returns, write_roster  # type: ignore[no-redef]
+    from readers import (  # type: ignore[no-redef]
+        calamine_read, init_reader, init_validate, openpyxl_read, openpyxl_read_only, timed_loop, timed_pool, validate_one,
+    )
 else:
     from .make_returns import ReturnFactory, agency, write_returns, write_roster
+    from .readers import (
+        calamine_read, init_reader, init_validate, openpyxl_read, openpyxl_read_only, timed_loop, timed_pool, validate_one,
+    )
 
 from xlflow.form import Form, load_form
 from xlflow.fsutil import atomic_write_bytes
-from xlflow.template import META_SHEET, TemplateFactory, template_filename
+from xlflow.template import TemplateFactory, template_filename
 
 YEAR = 2024
 TARGET_OPENPYXL = 8.0  # validate+merge at least this many times faster than openpyxl
@@ -79,88 +84,6 @@ class Results:
 
     def get(self, what: str, n: int) -> Row | None:
         return next((r for r in self.rows if r.what == what and r.n == n), None)
-
-
-# ------------------------------------------------------------------------------------------
-# Reference readers (module level so a process pool can pickle them)
-# ------------------------------------------------------------------------------------------
-
-_SHEETS: list[str] = []
-_FIELDS: list[tuple[str, str, int, int]] = []
-
-
-def _init_reader(form_ref: str) -> None:
-    form = load_form(form_ref)
-    _SHEETS[:] = [s.name for s in form.sheets] + [META_SHEET]
-    _FIELDS[:] = [(f.id, f.sheet, f.row, f.col) for f in form.fields.values()]
-
-
-def calamine_read(path: str) -> dict[str, object]:
-    """Every sheet of the file into Python values, then the form's cells picked into a dict."""
-    from python_calamine import CalamineWorkbook
-
-    wb = CalamineWorkbook.from_path(path)
-    grids = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in _SHEETS}
-    out = {}
-    for fid, sheet, row, col in _FIELDS:
-        rows = grids[sheet]
-        out[fid] = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
-    return out
-
-
-def openpyxl_read(path: str) -> dict[str, object]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path)
-    out = {fid: wb[sheet].cell(row + 1, col + 1).value for fid, sheet, row, col in _FIELDS}
-    wb.close()
-    return out
-
-
-def openpyxl_read_only(path: str) -> dict[str, object]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    grids = {name: list(wb[name].iter_rows(values_only=True)) for name in _SHEETS}
-    out = {}
-    for fid, sheet, row, col in _FIELDS:
-        rows = grids[sheet]
-        out[fid] = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
-    wb.close()
-    return out
-
-
-_VALIDATE: dict[str, object] = {}
-
-
-def _init_validate(form_ref: str, roster_csv: str) -> None:
-    from xlflow.roster import load_roster
-
-    _VALIDATE.update(form=load_form(form_ref), roster=load_roster(Path(roster_csv)))
-
-
-def validate_one(path: str):
-    """One file through the real validation engine; the FileResult (with values) comes back,
-    as a parallel ``validate``/``merge`` would need it."""
-    from xlflow.validate import validate_file
-
-    return validate_file(path, _VALIDATE["form"], year=YEAR, roster=_VALIDATE["roster"])
-
-
-def _timed_loop(func, paths: list[str]) -> float:
-    started = time.perf_counter()
-    for p in paths:
-        func(p)
-    return time.perf_counter() - started
-
-
-def _timed_pool(paths: list[str], jobs: int, func=calamine_read, init=_init_reader, initargs=()) -> float:
-    ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    started = time.perf_counter()
-    with ctx.Pool(jobs, initializer=init, initargs=initargs) as pool:
-        for _ in pool.imap_unordered(func, paths, chunksize=max(1, len(paths) // (jobs * 16))):
-            pass
-    return time.perf_counter() - started
 
 
 # ------------------------------------------------------------------------------------------
@@ -287,16 +210,16 @@ def bench_size(
         # The clerk's "validate + merge" is one command: merge validates every file itself.
         res.add(Row("validate + merge", n, m.seconds, m.rss_mb, "= the xlflow merge row (it validates every file)"))
 
-    _init_reader(form_ref)
-    res.add(Row("calamine loop (bare read, reference)", n, _timed_loop(calamine_read, paths)))
-    pool = _timed_pool(paths, 2, initargs=(form_ref,))
+    init_reader(form_ref)
+    res.add(Row("calamine loop (bare read, reference)", n, timed_loop(calamine_read, paths)))
+    pool = timed_pool(paths, 2, initargs=(form_ref,))
     serial = res.get("calamine loop (bare read, reference)", n).seconds
     res.add(Row("calamine loop, 2-process pool", n, pool, note=f"{serial / pool:.2f}x the serial loop"))
     if validate_pool and commands["validate"]:
-        _init_validate(form_ref, str(roster))
-        serial = _timed_loop(validate_one, paths)
+        init_validate(form_ref, str(roster), YEAR)
+        serial = timed_loop(validate_one, paths)
         res.add(Row("validate_file loop, in process (for --jobs)", n, serial))
-        pool = _timed_pool(paths, 2, validate_one, _init_validate, (form_ref, str(roster)))
+        pool = timed_pool(paths, 2, validate_one, init_validate, (form_ref, str(roster), YEAR))
         res.add(Row("validate_file, 2-process pool (for --jobs)", n, pool, note=f"{serial / pool:.2f}x the serial loop"))
     for what, func, k in (
         ("openpyxl load_workbook loop (reference)", openpyxl_read, sample),
@@ -304,7 +227,7 @@ def bench_size(
     ):
         k = min(k, n)
         picked = [paths[round(j * (n - 1) / max(k - 1, 1))] for j in range(k)]
-        per_file = _timed_loop(func, picked) / k
+        per_file = timed_loop(func, picked) / k
         res.add(Row(what, n, per_file * n, note=f"measured on {k} files, extrapolated to {n}"))
 
 
