@@ -100,7 +100,7 @@ class RowTail:
         if buf:
             yield "".join(buf)
         if r != self.first_row + self.count:
-            raise RuntimeError(f"{self.part_name()}: expected {self.count} streamed rows, got {r - self.first_row}")
+            raise RuntimeError(f"{self.part_name()}：应流式写入 {self.count} 行，实际 {r - self.first_row} 行")
 
 
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
@@ -109,7 +109,7 @@ _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 def _head_tail(xml: str, tail: RowTail) -> tuple[str, str]:
     cut = xml.rfind("</sheetData>")
     if cut < 0:
-        raise RuntimeError(f"{tail.part_name()}: xlsxwriter wrote no rows before the streamed ones")
+        raise RuntimeError(f"{tail.part_name()}：xlsxwriter 在流式行之前没有写出任何行")
     head = xml[:cut]
     last = tail.first_row + tail.count  # 1-based last row
 

@@ -114,7 +114,7 @@ def add_chart(document, paragraph, chart: Chart, width: Cm, height: Cm, east_asi
     )
     # The chart XML refers to its workbook as rId1, the first id of a part's own relationships.
     if chart_part.relate_to(book, RT.PACKAGE) != "rId1":
-        raise RuntimeError("chart part already had relationships")
+        raise RuntimeError("图表部件已有关系，数据工作簿不是 rId1")
     rid = document.part.relate_to(chart_part, RT.CHART)
     shape_id = _next_shape_id(document)
     inline = parse_xml(

@@ -38,7 +38,7 @@ def cell_content(xml: bytes, ref: str) -> bytes:
     """What cell ``ref`` holds in a sheet's XML (``<f>…</f><v>…</v>``; b"" for a blank cell)."""
     m = _cell_rx(ref).search(xml)
     if m is None:
-        raise KeyError(f"cell {ref} not found")
+        raise KeyError(f"找不到单元格 {ref}")
     return m.group(2) or b""
 
 
@@ -53,7 +53,7 @@ def replace_cell(xml: bytes, ref: str, content: bytes = b"", kind: str = "") -> 
 
     out, n = _cell_rx(ref).subn(repl, xml, count=1)
     if n != 1:
-        raise KeyError(f"cell {ref} not found")
+        raise KeyError(f"找不到单元格 {ref}")
     return out
 
 
