@@ -59,6 +59,14 @@ def range_a1(r1: int, c1: int, r2: int, c2: int) -> str:
     return f"{a1(r1, c1)}:{a1(r2, c2)}"
 
 
+def cell_text(value: object) -> str:
+    """A cell's value as the text a clerk typed: codes and years typed as numbers come back
+    from the reader as floats (1001.0) and read "1001"; an empty cell is ""."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
 def quote_sheet(name: str) -> str:
     """Sheet name as used inside a formula: always quoted, inner quotes doubled."""
     return "'" + name.replace("'", "''") + "'"

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cells import cell_text
 from .errors import RosterError
 
 CODE_HEADERS = ("code", "单位代码", "代码", "agency_code")
@@ -56,14 +57,7 @@ def _spreadsheet_rows(path: Path) -> list[list[str]]:
         data = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken files
         raise RosterError(f"单位名单 {path} 无法打开：{exc}") from None
-    return [[_cell_text(v) for v in row] for row in data]
-
-
-def _cell_text(value) -> str:
-    # Codes typed as numbers come back as floats (1001.0): show them as typed.
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
+    return [[cell_text(v) for v in row] for row in data]
 
 
 def _parse(path: Path, rows: list[list[str]]) -> list[Agency]:

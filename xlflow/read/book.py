@@ -13,6 +13,7 @@ from functools import cached_property
 
 from python_calamine import CalamineWorkbook, PasswordError
 
+from ..cells import cell_text
 from . import meta
 from .archive import ReadProblem, Sniffed, sniff
 from .formulas import has_external_links, is_external, sheet_errors, sheet_formulas
@@ -69,8 +70,7 @@ class Book:
             if not key:
                 break
             if key.startswith(IDENTITY_PREFIX) and len(row) > 1:
-                value = row[1]
-                out[key] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+                out[key] = cell_text(row[1])
         return out
 
     @cached_property

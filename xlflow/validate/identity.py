@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..cells import a1
+from ..cells import a1, cell_text
 from ..findings import finding
 from ..read.plan import FormPlan
 from ..results import FileResult, Finding
@@ -24,12 +24,6 @@ def _as_year(value: Any) -> int | None:
         return int(float(str(value).strip()))
     except (TypeError, ValueError):
         return None
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip()
 
 
 _index: list = [None, 0, {}]  # roster, its length, code -> agency: one run's roster
@@ -61,8 +55,8 @@ def check_identity(
         sheet, r, c = positions.get(fid, (form.fields[fid].sheet, form.fields[fid].row, form.fields[fid].col))
         return {"sheet": sheet, "cell": a1(r, c), "field": fid, "row_label": plan.row_label.get(fid), "col_label": plan.col_label.get(fid)}
 
-    stamped = {what: _text(values.get(spec_identity[what])) for what in _KEYS if what in spec_identity}
-    meta = {what: _text(ident.get(key)) for what, key in _KEYS.items()}
+    stamped = {what: cell_text(values.get(spec_identity[what])) for what in _KEYS if what in spec_identity}
+    meta = {what: cell_text(ident.get(key)) for what, key in _KEYS.items()}
     for what in _KEYS:
         if what not in stamped:
             continue
