@@ -6,12 +6,12 @@ its two sides: computed on first use for a ``Form`` and kept for the life of the
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
-import ast
-
 from .. import expr as ex
+from ..cells import parse_range
 from ..expr import PREV
 from ..form import FieldDef, Form, RuleInstance
 from ..template import META_SHEET
@@ -130,8 +130,6 @@ def _message_comparison(e: ex.Expr):
 def _row_col_labels(sheet, f: FieldDef) -> tuple[str | None, str | None]:
     """Row label (labels left of the cell) and column label (headers above it) inside the
     field's table; a field outside any table is labelled by its own label only."""
-    from ..cells import parse_range
-
     region = None
     for t in sheet.spec.tables:
         r1, c1, r2, c2 = parse_range(t)

@@ -22,6 +22,7 @@ from ..results import FileResult, Finding
 from ..roster import Agency
 from .checks import derive, normalise, run_rules
 from .identity import check_identity
+from .summary import validate_summary
 
 _FORMAT_NAMES = {"xls": ".xls（Excel 97-2003）", "ods": ".ods（OpenDocument）"}
 _NO_IDENTITY_UNREADABLE = ("sheet-missing", "layout-unrecognised")
@@ -85,8 +86,6 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
         result.findings.append(finding("file-macros"))
     ident = book.identity
     if ident.get("xlflow_kind") == "summary":
-        from .summary import validate_summary
-
         validate_summary(result, form, ident, year=year, roster=roster, previous=previous)
         return
     form_id = ident.get("xlflow_form_id")
@@ -104,8 +103,7 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
 
     placement = locate(book, plan)
     if placement.unreadable and book.meta_rows.get("xlflow_kind") == "summary":
-        from .summary import validate_summary  # a summary whose properties were lost (.xls)
-
+        # A summary whose custom properties were lost (saved as .xls): its metadata sheet says so.
         validate_summary(result, form, book.meta_rows, year=year, roster=roster, previous=previous)
         return
     if placement.unreadable and not form_id and any(f.rule in _NO_IDENTITY_UNREADABLE for f in placement.findings):

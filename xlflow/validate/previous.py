@@ -35,8 +35,8 @@ class Previous:
 
 
 def load_previous(paths: Iterable[str | os.PathLike] | str | os.PathLike, form: Form) -> Previous:
-    from .inputs import iter_input_files
     from .engine import validate_file
+    from .inputs import iter_input_files
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
