@@ -68,14 +68,14 @@ def _is_summary(path: Path, meta_sheet: str) -> bool:
 
 def _load_summary(prev: Previous, path: Path, form: Form, keep: set[str]) -> None:
     try:
-        from ..merge.summary import read_summary  # type: ignore[import-not-found]
+        from ..merge.summary import read_summary
 
         summary = read_summary(path, form)
     except Exception:  # noqa: BLE001 - an unusable summary simply gives no previous values
         return
     for row in summary.rows:
         prev.by_agency[row.code] = {k: row.values.get(k) for k in keep}
-    ident = getattr(summary, "identity", {}) or {}
+    ident = summary.identity
     if ident.get("xlflow_agency_code"):
         # The summary's own totals, for a city comparing a county summary year on year.
         totals: dict[str, Any] = {}

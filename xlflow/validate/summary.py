@@ -1,7 +1,8 @@
 """A county summary (written by ``xlflow merge``) as an input: a city merges county summaries.
 
-The summary format belongs to the merge stage; its reader is imported lazily so this module
-works (and says so clearly) before that stage exists.
+The summary format belongs to the merge stage; its reader is imported only when a summary turns
+up, so checking agencies' returns never loads the merge stage (and a reader that cannot be
+imported is a finding, not a crash).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def validate_summary(
     previous: Any = None,
 ) -> None:
     try:
-        from ..merge.summary import read_summary  # type: ignore[import-not-found]
+        from ..merge.summary import read_summary
     except ImportError:
         result.findings.append(finding("summary-not-supported", what="缺少汇总表读取模块"))
         return
@@ -39,7 +40,7 @@ def validate_summary(
         result.findings.append(finding("file-corrupt", what=f"汇总表无法读取：{exc}"))
         return
     plan = plan_for(form)
-    sid = getattr(summary, "identity", None) or ident
+    sid = summary.identity or ident
     result.agency_code = sid.get("xlflow_agency_code") or None
     result.agency_name = sid.get("xlflow_agency_name") or None
     try:
@@ -53,7 +54,7 @@ def validate_summary(
         if f.type.numeric:
             totals[f.id] = 0
     for row in summary.rows:
-        members.extend(getattr(row, "members", None) or [row.code])
+        members.extend(row.members or [row.code])
         for f in form.input_fields:
             if not f.type.numeric:
                 continue
