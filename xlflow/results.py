@@ -7,7 +7,8 @@ the documented ``--json`` contract: add keys, never rename them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +30,14 @@ class Finding:
     actual: Any = None
     row_label: str | None = None
     col_label: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Every attribute, JSON-safe (see ``encode_value``); ``from_record`` gives it back equal."""
+        return {f.name: encode_value(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Finding:
+        return cls(**{f.name: decode_value(record.get(f.name)) for f in fields(cls)})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +78,41 @@ class FileResult:
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity == "warning")
 
+    def to_record(self) -> dict[str, Any]:
+        """The whole result, values included, as JSON-safe data: what a cache or a workspace
+        stores so that a file is never read twice. Unlike ``to_dict`` (the ``--json`` contract)
+        this is internal and versioned with xlflow."""
+        return {
+            "path": str(self.path),
+            "status": self.status,
+            "findings": [f.to_record() for f in self.findings],
+            "agency_code": self.agency_code,
+            "agency_name": self.agency_name,
+            "year": self.year,
+            "scope": self.scope,
+            "members": list(self.members),
+            "values": None if self.values is None else {k: encode_value(v) for k, v in self.values.items()},
+            "sha256": self.sha256,
+            "application": self.application,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> FileResult:
+        values = record.get("values")
+        return cls(
+            path=Path(record["path"]),
+            status=record["status"],
+            findings=[Finding.from_record(f) for f in record.get("findings", [])],
+            agency_code=record.get("agency_code"),
+            agency_name=record.get("agency_name"),
+            year=record.get("year"),
+            scope=record.get("scope"),
+            members=list(record.get("members", [])),
+            values=None if values is None else {k: decode_value(v) for k, v in values.items()},
+            sha256=record.get("sha256", ""),
+            application=record.get("application", ""),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
@@ -81,3 +125,30 @@ class FileResult:
             "application": self.application,
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+_DATE_TAG = "$date"
+_DATETIME_TAG = "$datetime"
+
+
+def encode_value(value: Any) -> Any:
+    """A cell value as JSON data. Numbers, text, booleans and None are themselves (JSON keeps
+    int and float apart: 1 and 1.0 come back as they went); dates are tagged objects."""
+    if isinstance(value, datetime):
+        return {_DATETIME_TAG: value.isoformat()}
+    if isinstance(value, date):
+        return {_DATE_TAG: value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        if _DATETIME_TAG in value:
+            return datetime.fromisoformat(value[_DATETIME_TAG])
+        if _DATE_TAG in value:
+            return date.fromisoformat(value[_DATE_TAG])
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value
