@@ -30,7 +30,9 @@ CASES: dict[str, tuple[dict | None, dict]] = {
     "date not a date": ({"unit.date": "昨天"}, {}),
     "date written as text": ({"unit.date": "2025年1月15日"}, {}),
     "text too long": ({"unit.contact": LONG}, {}),
+    "narrative starting with =": ({"s1.oversight": "=本单位无相关情况", "s6.other": "＝无"}, {}),
     "total typed over": ({}, {"t3.new.total": 99}),
+    "formula error in a text cell": ({}, {"s6.other": "=1/0"}),
 }
 
 

@@ -32,6 +32,8 @@ def filled(tmp_path_factory):
     with UnoSession() as lo:
         for i, (name, (changes, typed_over)) in enumerate(CASES.items()):
             values = {} if changes is None else {**clean_values(), **changes}
+            # A value is text as the clerk typed it, even "=…"; typed_over cells are entered as is.
+            values = {k: "'" + v if isinstance(v, str) and v.startswith("=") else v for k, v in values.items()}
             out[name] = lo.fill(blank, tmp / f"case{i}.xlsx", _cells({**values, **typed_over}))
     return out
 

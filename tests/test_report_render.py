@@ -244,3 +244,11 @@ def test_html_chart_is_svg_with_every_category(form):
     assert "会议公开" in svg and "规划&lt;计划&gt;" in svg and ">12<" in svg and svg.count("<rect") == 2
     md = render(r, "md").decode("utf-8")
     assert "| 会议公开 | 5 |" in md
+
+
+def test_leading_equals_sign_is_not_published(form):
+    r = build_report(form, values_of(form, **{"s1.oversight": "=本单位无监督保障方面的问题。", "s5.text": "＝ 无明显问题。"}))
+    one = texts(section(r, "一、"))
+    assert "本单位无监督保障方面的问题。" in one and not any(t.startswith(("=", "＝")) for t in one)
+    assert texts(section(r, "五、")) == ["无明显问题。"]
+    assert b"=\xe6\x9c\xac" not in render(r, "md")  # "=本"

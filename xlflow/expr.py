@@ -33,6 +33,9 @@ PREV = "prev."
 
 # Texts that mean "nothing to report" and therefore do not count as a written section.
 PLACEHOLDER_TEXTS = ("无", "无。", "/", "—", "-", "暂无", "无相关情况")
+# A text cell starting with one of these was typed or pasted as "=…": kept as text, warned
+# about by validation, left out of the published report.
+LEADING_EQUALS = ("=", "＝")
 
 _TOKEN = re.compile(r"(?:[A-Za-z_]\w*|<\w+>|\*)(?:\.(?:\w+|<\w+>|\*))+")
 _VAR = re.compile(r"\{(\w+)\}")

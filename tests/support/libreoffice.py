@@ -312,7 +312,8 @@ class UnoSession:
              cells: Mapping[str, Mapping[str, object]], filter: str | None = None) -> Path:
         """Open ``src``, write ``cells`` ({sheet: {"B3": value}}), recalculate, save to ``dest``.
 
-        int/float -> number, str -> text, "=..." -> formula, None -> cleared.
+        int/float -> number, str -> text, "=..." -> formula, "'..." -> the text after the
+        apostrophe (so "'=abc" is the text "=abc"), None -> cleared.
         ``filter=None`` picks the export filter from ``dest``'s suffix
         (.xlsx "Calc MS Excel 2007 XML", .xls "MS Excel 97", .ods "calc8").
         """

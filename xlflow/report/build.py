@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import expr as ex
+from ..expr import LEADING_EQUALS
 from ..form import Form, ReportBlockSpec, ReportSpec, ReportTextSpec
 from .model import Block, Chart, Paragraph, Report, Section, TableBlock
 from .spec import UNITS, condition, report_spec
@@ -68,6 +69,12 @@ class _Context:
             if condition(self.form, t.when).holds(self.values):
                 return self.fill(t.text, t.item)
         return ""
+
+
+def published(text: str) -> str:
+    """A narrative as it may be published: a leading "=" (typed so Excel keeps the paragraph as
+    text, or pasted from elsewhere; validation warns about it) is not part of the text."""
+    return text.lstrip().lstrip("".join(LEADING_EQUALS)).lstrip()
 
 
 def _identity(form: Form, values: Mapping[str, Any], what: str) -> str:
@@ -130,7 +137,7 @@ def _heading(ctx: _Context, b: ReportBlockSpec) -> str:
 
 def _text(ctx: _Context, b: ReportBlockSpec) -> list[Paragraph]:
     heading = _heading(ctx, b)
-    text = fmt_value(ctx.values.get(b.field)) or ctx.first_true(b.fallback)
+    text = published(fmt_value(ctx.values.get(b.field))) or ctx.first_true(b.fallback)
     if not text:
         if b.optional:
             return []

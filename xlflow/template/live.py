@@ -28,6 +28,7 @@ from typing import Any
 
 from ..cells import a1, col_letter, quote_sheet
 from ..findings import CATALOG
+from ..expr import LEADING_EQUALS
 from ..form import FieldDef, Form
 
 # Columns of the metadata sheet's field table: A field id, B sheet, C cell, then the checks.
@@ -177,19 +178,24 @@ class LiveChecks:
                     VALUE: (value, cached_value)}
         blank = f'LEN(TRIM(SUBSTITUTE({x},"\u3000"," ")))=0'
         missing = "1" if f.required else "0"
+        # An error value (#NAME? from a pasted "=…") reads as an empty cell, as the reader sees it.
+        guarded = lambda formula, empty: f"IFERROR({formula},{empty})"  # noqa: E731
         if t.kind == "choice" and t.choices:
             listed = ",".join(f'TRIM({x})="{c}"' for c in t.choices)
-            err = f"IF({blank},{missing},IF(OR({listed}),0,1))"
+            err = guarded(f"IF({blank},{missing},IF(OR({listed}),0,1))", missing)
             info = "0"
         elif t.kind == "date":
             text = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({x}),"年","-"),"月","-"),"日",""),"/","-"),".","-")'
-            err = (f"IF(ISNUMBER({x}),IF(AND({x}>=1,{x}<2958466),0,1),"
-                   f"IF({blank},{missing},IFERROR(IF(DATEVALUE({text})>0,0,1),1)))")
-            info = f"IF(AND({here[ERR]}=0,ISTEXT({x}),NOT({blank})),1,0)"
+            err = guarded(f"IF(ISNUMBER({x}),IF(AND({x}>=1,{x}<2958466),0,1),"
+                          f"IF({blank},{missing},IFERROR(IF(DATEVALUE({text})>0,0,1),1)))", missing)
+            info = guarded(f"IF(AND({here[ERR]}=0,ISTEXT({x}),NOT({blank})),1,0)", 0)
         else:
             too_long = f"LEN(TRIM({x}))>{t.max_length}" if t.max_length is not None else "FALSE"
-            err = f"IF(OR(AND({blank},{missing}=1),{too_long}),1,0)"
-            info = "0"
+            err = guarded(f"IF(OR(AND({blank},{missing}=1),{too_long}),1,0)", missing)
+            first = f'LEFT(TRIM(SUBSTITUTE({x},"\u3000"," ")),1)'
+            signs = ",".join(f'{first}="{c}"' for c in LEADING_EQUALS)
+            warn = guarded(f"IF(AND({here[ERR]}=0,OR({signs})),1,0)", 0)
+            return {ERR: (err, self.err[f.id]), WARN: (warn, self.warn[f.id]), INFO: ("0", 0)}
         return {ERR: (err, self.err[f.id]), WARN: ("0", 0), INFO: (info, self.info[f.id])}
 
     def rule_formula(self, inst) -> str:
@@ -228,6 +234,9 @@ class LiveChecks:
         add(value_rule, "小数位数",
             "金额的小数位数不能超过规定（" + "、".join(dict.fromkeys(f.type.spec.title for f in decimals)) + "），"
             "多出的小数常因把“元”当成“万元”。", "warning", decimals, WARN, self.warn)
+        texts = [f for f in others if f.type.spec.kind == "text"]
+        add(value_rule, "文字以等号开头", "文字不要以“=”开头（Excel会当成公式）；发布的报告会去掉开头的等号。",
+            "warning", texts, WARN, self.warn)
         add(value_rule, "以文本形式保存的数字", "按数字读取并计入合计；建议改为直接填写数字。", "info", numbers, INFO, self.info)
 
         by_rule: dict[str, list[str]] = {}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from ..expr import LEADING_EQUALS
 from ..form import FieldDef
 
 PLACEHOLDERS = frozenset(
@@ -203,6 +204,9 @@ def _text(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
         return None, Problem("value-not-in-choices", expected="、".join(t.choices), actual=value)
     if t.max_length is not None and len(value) > t.max_length:
         return None, Problem("value-too-long", expected=t.max_length, actual=len(value))
+    if value.startswith(LEADING_EQUALS):
+        # Kept as typed (the workbook shows it as text); the report strips the sign.
+        return value, Problem("value-leading-equals", actual=value if len(value) <= 12 else value[:12] + "…")
     return value, None
 
 
