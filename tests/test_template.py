@@ -175,8 +175,12 @@ def test_print_setup(form, wb):
     for sheet in form.sheets:
         ws = wb[sheet.name]
         assert ws.page_setup.paperSize == 9
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)
+        tall = ws.page_setup.fitToHeight  # absent means 1 (OOXML's default)
+        assert (1 if tall is None else int(tall)) == sheet.spec.fit_pages  # 0: as tall as needed; 表三: 1
         assert (ws.page_setup.orientation == "landscape") == sheet.spec.landscape
+        assert "嘉祥县金融工作服务中心" in ws.oddHeader.left.text and ws.oddHeader.right.text == sheet.name
+        assert "第 &P 页" in ws.oddFooter.center.text
     assert wb["三、依申请公开"].print_title_rows == "$3:$5"
     assert wb["三、依申请公开"].freeze_panes == "D6"
 

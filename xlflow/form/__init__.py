@@ -33,6 +33,8 @@ from .spec import (
     RuleSpec,
     SheetSpec,
     ShowSpec,
+    SignoffItemSpec,
+    SignoffSpec,
     SummaryBreakdownSpec,
     SummaryChartSpec,
     SummaryPartSpec,
@@ -45,6 +47,6 @@ __all__ = [
     "DerivedInstance", "FieldDef", "Form", "LabelDef", "RuleInstance", "SheetDef", "TypeDef",
     "excel_range_list", "ChecksPanelSpec", "DerivedSpec", "FieldSpec", "FormSpec", "GridSpec",
     "LabelSpec", "ReportBlockSpec", "ReportSectionSpec", "ReportSpec", "ReportTextSpec",
-    "RuleSpec", "SheetSpec", "ShowSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
+    "RuleSpec", "SheetSpec", "ShowSpec", "SignoffItemSpec", "SignoffSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
     "SummarySpec", "TypeSpec",
 ]

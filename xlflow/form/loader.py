@@ -108,6 +108,10 @@ class _Compiler:
         for what, fid in self.spec.identity.items():
             if fid not in self.fields:
                 raise ValueError(f"identity.{what} 引用了不存在的字段 {fid}")
+        for s in self.spec.sheets:
+            for item in s.signoff.items if s.signoff else ():
+                if item.field is not None and item.field not in self.fields:
+                    raise ValueError(f"工作表“{s.name}”的签字栏“{item.label}”引用了不存在的字段 {item.field}")
         dn = [f.defined_name for f in self.fields.values()]
         if len(set(dn)) != len(dn):
             raise ValueError("字段编号把 . 换成 _ 后重名，无法生成定义名称")
