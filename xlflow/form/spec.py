@@ -146,6 +146,7 @@ class ReportBlockSpec(_Spec):
     heading: str | None = None  # default: the field's label; "" for none
     run_in: str | None = None  # heading starts the paragraph, joined by this separator
     optional: bool = False  # left out when empty instead of marked as missing
+    hint: str = ""  # county draft: what the part must cover, shown in the place left to write
     fallback: list[ReportTextSpec] = []  # when the field is empty: first sentence whose `when` holds
     summary: list[ReportTextSpec] = []  # county summary: data sentences shown under the heading
     sheet: str | None = None  # table: default the section's sheet

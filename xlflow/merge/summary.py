@@ -9,6 +9,7 @@ that is itself a summary contains (transitively), empty otherwise.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,11 @@ from ..template import META_SHEET
 from .fields import as_number, data_fields
 
 SUMMARY_KIND = "summary"
+# With a roster, the summary records who should have reported and who is not in it, so that a
+# report drafted from the summary can say so (xlflow.report.from_file).
+ROSTER_SIZE_KEY = "xlflow_roster_size"
+MISSING_KEY = "xlflow_missing"  # JSON list of [code, name]
+_MISSING_LIMIT = 30000  # characters: a cell holds 32,767
 TABLE_HEAD = ("agency_code", "agency_name", "scope", "members")
 MEMBER_SEP = ";"
 
@@ -39,6 +45,18 @@ def summary_identity(form: Form, year: int | None, code: str, name: str) -> dict
         "xlflow_generator": f"xlflow {__version__}",
         "xlflow_kind": SUMMARY_KIND,
     }
+
+
+def roster_identity(roster_size: int, missing: list[tuple[str, str]]) -> dict[str, str]:
+    """The rows ``roster_size`` and ``missing`` add to the summary's metadata (the list is cut
+    where a cell would overflow; the count stays exact)."""
+    kept: list[tuple[str, str]] = []
+    for unit in missing:
+        if len(json.dumps([*kept, unit], ensure_ascii=False)) > _MISSING_LIMIT:
+            break
+        kept.append(unit)
+    return {ROSTER_SIZE_KEY: str(roster_size), MISSING_KEY: json.dumps(kept, ensure_ascii=False),
+            "xlflow_missing_count": str(len(missing))}
 
 
 @dataclass
@@ -63,6 +81,24 @@ class Summary:
     def year(self) -> int | None:
         text = self.identity.get("xlflow_year", "")
         return int(text) if text.isdigit() else None
+
+    @property
+    def roster_size(self) -> int | None:
+        """How many units the roster of the merge had; None when it was merged without one."""
+        text = self.identity.get(ROSTER_SIZE_KEY, "")
+        return int(text) if text.isdigit() else None
+
+    @property
+    def missing(self) -> tuple[int, list[tuple[str, str]]] | None:
+        """(count, [(code, name), ...]) of roster units not in the summary; None without roster."""
+        if self.roster_size is None:
+            return None
+        try:
+            units = [(str(c), str(n)) for c, n in json.loads(self.identity.get(MISSING_KEY) or "[]")]
+        except (ValueError, TypeError):
+            units = []
+        count = self.identity.get("xlflow_missing_count", "")
+        return (int(count) if count.isdigit() else len(units)), units
 
     @property
     def members(self) -> list[str]:

@@ -23,7 +23,7 @@ from .consolidate import Consolidation, format_number, render_message
 from .fields import data_fields, numeric_fields, summable_fields, table_sheets
 from .packed import values_row
 from .stream import RowTail, cell_value, splice
-from .summary import MEMBER_SEP, TABLE_HEAD, summary_identity
+from .summary import MEMBER_SEP, TABLE_HEAD, roster_identity, summary_identity
 
 SHEET_TOTAL = "汇总"
 SHEET_DETAIL = "明细"
@@ -259,7 +259,10 @@ class SummaryBook:
         c = self.c
         ws = self.wb.add_worksheet(META_SHEET)
         row = 0
-        for key, value in summary_identity(c.form, c.year, c.code, c.name).items():
+        identity = summary_identity(c.form, c.year, c.code, c.name)
+        if c.roster is not None:
+            identity.update(roster_identity(len(c.roster), [(a.code, a.name) for a in c.missing]))
+        for key, value in identity.items():
             ws.write_string(row, 0, key)
             ws.write_string(row, 1, value)
             row += 1
