@@ -219,7 +219,7 @@ def build_demo_data(root: Path, form: Form | None = None) -> DemoData:
             put(a, filled, "重复报送：更正后的版本（填报日期较晚）", "_更正")
         elif mistake == "formula_text":
             values["s6.other"] = "=本单位无其他需要报告的事项"
-            put(a, factory.build(a.name, a.code, values), "文字以“=”开头（应保持为文字）")
+            put(a, factory.build(a.name, a.code, values), "文字以“=”开头（保持为文字，提示去掉等号）")
         else:
             put(a, filled, "正常报表")
     return data
