@@ -82,11 +82,12 @@ def test_each_table_on_one_page_and_the_signoff_whole_at_the_end(printed):
     assert signed == [len(pages) - 1], signed
     last = pages[-1]
     assert SEED["values"]["unit.phone"] in last  # 联系电话 is filled from 基本信息, not typed twice
-    # A clerk would accept this many sheets of paper for one agency's return.
-    assert len(pages) <= 12, len(pages)
+    # One page per sheet, two for part 一 with its 1,600 characters, the sign-off on its own
+    # page: what a clerk would hand on for one agency's return.
+    assert len(pages) == 10, len(pages)
 
 
 def test_untouched_template_prints_its_status(printed):
     pages = squeezed(printed["template"])
     assert any("校验状态有3处问题" in p for p in pages) and any("提交后还会检查" in p for p in pages)
-    assert len(pages) <= 10, len(pages)
+    assert len(pages) == 9, len(pages)  # one page per sheet, and the sign-off page

@@ -99,7 +99,7 @@ class ChecksPanelSpec(_Spec):
 class SignoffItemSpec(_Spec):
     label: str
     field: str | None = None  # shown from this field (e.g. 填报人); otherwise left blank to sign
-    height: float = 30  # points: room for a signature, or for the seal
+    height: float = 26  # points: room for a signature, or for the seal
 
 
 class SignoffSpec(_Spec):
@@ -109,6 +109,7 @@ class SignoffSpec(_Spec):
     at: str
     title: str
     items: list[SignoffItemSpec]
+    new_page: bool = False  # printed on a page of its own (never split by a page break)
 
 
 class SheetSpec(_Spec):

@@ -241,7 +241,7 @@ def _table(doc, table: Table, caption: str = "") -> None:
         p.paragraph_format.first_line_indent = Pt(0)
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c.style == "label" else WD_ALIGN_PARAGRAPH.CENTER
         # Keeps a table that fits on one page from being split (Word moves it whole).
-        p.paragraph_format.keep_with_next = c.row + c.rowspan - 1 < last_row
+        p.paragraph_format.keep_with_next = c.row + c.rowspan - 1 < last_row or bool(caption)  # caption too
         if c.text:
             room = sum(widths[c.col:c.col + c.colspan]) - 2 * margin
             for k, line in enumerate(lines(c.text, room / size - _SAFETY_EM)):

@@ -24,13 +24,12 @@ from .styles import Styles
 
 META_SHEET = "_xlflow"
 SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
-MULTILINE_ROW_HEIGHT = 150  # an empty narrative cell: room that invites pasting
+MULTILINE_ROW_HEIGHT = 80  # an empty narrative cell: room that invites pasting
 MAX_ROW_HEIGHT = 409  # Excel's limit for one row
 DEFAULT_COL_WIDTH = 8.43
 DEFAULT_ROW_HEIGHT = 15.0
 LINE_HEIGHT = 14.0  # 10pt 宋体 (or the CJK fallback font) with its leading
 # Page set-up of every sheet (inches): A4, fitted to the page width.
-A4_WIDTH, A4_HEIGHT = 8.27, 11.69
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.7, "bottom": 0.6}
 
 
@@ -198,7 +197,7 @@ class _SheetWriter:
                 need = wrapped_row_height(str(text), width) if isinstance(text, str) and text.strip() else MULTILINE_ROW_HEIGHT
                 heights[f.row] = max(heights.get(f.row, 0), need)
         if spec.signoff:
-            heights.update(self.write_signoff(heights))
+            heights.update(self.write_signoff())
         for r, h in sorted(heights.items()):
             if h > DEFAULT_ROW_HEIGHT:
                 ws.set_row(r, h)
@@ -212,10 +211,11 @@ class _SheetWriter:
             {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True},
         )
 
-    def write_signoff(self, heights: dict[int, float]) -> dict[int, float]:
+    def write_signoff(self) -> dict[int, float]:
         """The block the paper copy is signed and stamped in (``signoff`` of the sheet): a
         title, then per item its label and a cell, blank to sign or showing a field (填报人…).
-        Starts a new page when the estimate says it would be split."""
+        With ``new_page`` it starts a page of its own: spreadsheets cannot keep rows together,
+        and the rows above it grow with what the clerk pastes."""
         ws, st, so = self.ws, self.styles, self.sheet.spec.signoff
         r0, c0, _, c1 = parse_range(so.at)
         ws.merge_range(r0, c0, r0, c1, so.title, st.label("section"))
@@ -238,24 +238,9 @@ class _SheetWriter:
             else:
                 ws.write_blank(r, c0 + 1, None, fmt)
             out[r] = item.height
-        if self._split_by_page(r0, heights, sum(out.values())):
+        if so.new_page:
             ws.set_h_pagebreaks([r0])
         return out
-
-    def _split_by_page(self, r0: int, heights: dict[int, float], block: float) -> bool:
-        """Whether rows 0..r0-1 leave too little of their last page for ``block`` points,
-        with the sheet scaled to the page width as it prints."""
-        spec = self.sheet.spec
-        last_col = max([col_index(k) for k in spec.columns] or [0])
-        width = sum(column_points(spec.columns.get(col_letter(c), DEFAULT_COL_WIDTH)) for c in range(last_col + 1))
-        paper_w, paper_h = (A4_HEIGHT, A4_WIDTH) if spec.landscape else (A4_WIDTH, A4_HEIGHT)
-        scale = min(1.0, (paper_w - MARGINS["left"] - MARGINS["right"]) * 72 / width)  # fit_to_pages(1, …)
-        page = (paper_h - MARGINS["top"] - MARGINS["bottom"]) * 72 / scale
-        used = 0.0
-        for r in range(r0):
-            h = heights.get(r, DEFAULT_ROW_HEIGHT)
-            used = h if used + h > page else used + h
-        return used + block > page
 
     def write_field(self, f: FieldDef) -> None:
         ws, t = self.ws, f.type.spec
