@@ -47,7 +47,7 @@ def validate(
 
     from ..annotate import annotate_file, annotated_name
     from ..export import FindingsWorkbookWriter, JsonWriter
-    from ..findings import rule_label, rule_names
+    from ..findings import rule_names
     from ..roster import load_roster
     from ..validate import iter_input_files, load_previous, validate_paths
 

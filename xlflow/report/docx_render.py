@@ -244,8 +244,9 @@ def _table(doc, table: Table, caption: str = "") -> None:
         p.paragraph_format.keep_with_next = c.row + c.rowspan - 1 < last_row or bool(caption)  # caption too
         if c.text:
             room = sum(widths[c.col:c.col + c.colspan]) - 2 * margin
-            for k, line in enumerate(lines(c.text, room / size - _SAFETY_EM)):
-                if k:
+            run = None
+            for line in lines(c.text, room / size - _SAFETY_EM):
+                if run is not None:
                     run.add_break()  # the line ends between two words
                 run = _run(p, line, TABLE_FONT, size, bold=c.style == "header")
     for i, row in enumerate(grid.rows):

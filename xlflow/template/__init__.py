@@ -18,7 +18,7 @@ from ..form import Form
 from ..fsutil import safe_stem
 from .package import ZipPacker, autofit_rows, protect_structure, unzip_parts
 from .writer import META_SHEET, Stamp, build_xlsx, identity_properties
-from .writer import narrative_rows
+from .paper import narrative_rows
 
 __all__ = ["DEFAULT_PASSWORD", "META_SHEET", "Stamp", "TemplateFactory", "identity_properties", "template_filename"]
 

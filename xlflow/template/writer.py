@@ -20,38 +20,19 @@ from .. import __version__
 from ..cells import a1, col_index, col_letter, parse_a1, parse_range, quote_sheet
 from ..form import FieldDef, Form, RuleInstance, SheetDef, excel_range_list
 from .live import ERR, FIRST_ROW, HEADERS, LiveChecks, severity_total
+from .paper import (  # noqa: F401 - DEFAULT_ROW_HEIGHT: the summary workbook imports it from here
+    DEFAULT_COL_WIDTH,
+    DEFAULT_ROW_HEIGHT,
+    MULTILINE_ROW_HEIGHT,
+    field_columns,
+    page_setup,
+    wrapped_row_height,
+    write_signoff,
+)
 from .styles import Styles
 
 META_SHEET = "_xlflow"
 SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
-MULTILINE_ROW_HEIGHT = 80  # an empty narrative cell: room that invites pasting
-MAX_ROW_HEIGHT = 409  # Excel's limit for one row
-DEFAULT_COL_WIDTH = 8.43
-DEFAULT_ROW_HEIGHT = 15.0
-LINE_HEIGHT = 14.0  # 10pt 宋体 (or the CJK fallback font) with its leading
-# Page set-up of every sheet (inches): A4, fitted to the page width.
-MARGINS = {"left": 0.4, "right": 0.4, "top": 0.7, "bottom": 0.6}
-
-
-def wrapped_row_height(text: str, width: float) -> float:
-    """Height for wrapped text: no spreadsheet program autofits rows of a generated file, so a
-    long label (the two （六） rows of table 三) or a pasted narrative would otherwise be cut off
-    on screen and paper. A CJK character takes about two width units of a column; every line
-    break starts a new line. Capped at Excel's row limit."""
-    # A width unit here is half a CJK character of the 10pt font, 5pt; the cell pads ~4pt.
-    per_line = max(1, int((column_points(width) - 4) / 5 * 0.97))
-    lines = 0
-    for para in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in para)
-        lines += max(1, -(-int(units) // per_line))
-    return min(MAX_ROW_HEIGHT, max(DEFAULT_ROW_HEIGHT, lines * LINE_HEIGHT + 4))
-
-
-def column_points(width: float) -> float:
-    """A column width (characters of the default font) in points, as Excel lays it out."""
-    return int(width * 7 + 5) * 0.75
-
-
 @dataclass(frozen=True)
 class Stamp:
     """What makes one copy an agency's own."""
@@ -158,19 +139,7 @@ class _SheetWriter:
         for letters, width in spec.columns.items():
             c = col_index(letters)
             ws.set_column(c, c, width)
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, spec.fit_pages)  # fit to width; as many pages tall as needed unless limited
-        ws.center_horizontally()
-        ws.set_margins(**MARGINS)
-        # Every printed page says whose return it is and which part: pages get separated.
-        who = _header_text(self.stamp.fill("{agency_name}　{year}年度"))
-        ws.set_header(f"&L&9{who}&R&9{_header_text(self.sheet.name)}", {"margin": 0.3})
-        ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.3})
-        if spec.landscape:
-            ws.set_landscape()
-        if spec.repeat_rows:
-            first, last = spec.repeat_rows.split(":")
-            ws.repeat_rows(int(first) - 1, int(last) - 1)
+        page_setup(ws, spec, self.stamp)
         if spec.freeze:
             ws.freeze_panes(spec.freeze)
         for lb in self.sheet.labels:
@@ -193,11 +162,11 @@ class _SheetWriter:
                 # narrative gets room to paste, and the row is left for Excel to autofit
                 # (template/package.py) when the clerk pastes a long text.
                 text = self.cells.get(f.id)
-                width = sum(spec.columns.get(col_letter(c), DEFAULT_COL_WIDTH) for c in _cols(f))
+                width = sum(spec.columns.get(col_letter(c), DEFAULT_COL_WIDTH) for c in field_columns(f))
                 need = wrapped_row_height(str(text), width) if isinstance(text, str) and text.strip() else MULTILINE_ROW_HEIGHT
                 heights[f.row] = max(heights.get(f.row, 0), need)
         if spec.signoff:
-            heights.update(self.write_signoff())
+            heights.update(write_signoff(ws, self.styles, self.form, spec.signoff, self.cells))
         for r, h in sorted(heights.items()):
             if h > DEFAULT_ROW_HEIGHT:
                 ws.set_row(r, h)
@@ -210,37 +179,6 @@ class _SheetWriter:
             self.password,
             {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True},
         )
-
-    def write_signoff(self) -> dict[int, float]:
-        """The block the paper copy is signed and stamped in (``signoff`` of the sheet): a
-        title, then per item its label and a cell, blank to sign or showing a field (填报人…).
-        With ``new_page`` it starts a page of its own: spreadsheets cannot keep rows together,
-        and the rows above it grow with what the clerk pastes."""
-        ws, st, so = self.ws, self.styles, self.sheet.spec.signoff
-        r0, c0, _, c1 = parse_range(so.at)
-        ws.merge_range(r0, c0, r0, c1, so.title, st.label("section"))
-        out = {r0: 24.0}
-        for k, item in enumerate(so.items, start=1):
-            r = r0 + k
-            ws.write_string(r, c0, item.label, st.label("label"))
-            if item.field is None:
-                value, formula = "", None
-            else:
-                f = self.form.fields[item.field]
-                ref = f"{quote_sheet(f.sheet)}!{f.cell}"
-                value = self.cells.get(f.id)
-                formula = f'=IF({ref}="","",{ref})'
-            fmt = st.signoff(self.form.fields[item.field].type.spec.kind if item.field else "text")
-            if c1 > c0 + 1:
-                ws.merge_range(r, c0 + 1, r, c1, "", fmt)
-            if formula:
-                ws.write_formula(r, c0 + 1, formula, fmt, _cached(value))
-            else:
-                ws.write_blank(r, c0 + 1, None, fmt)
-            out[r] = item.height
-        if so.new_page:
-            ws.set_h_pagebreaks([r0])
-        return out
 
     def write_field(self, f: FieldDef) -> None:
         ws, t = self.ws, f.type.spec
@@ -369,35 +307,6 @@ class _SheetWriter:
                 ws.merge_range(r1, c1, r2, c2, "", st.status())
             ws.write_formula(r1, c1, formula, st.status(), cached)
             ws.conditional_format(r1, c1, r1, c1, {"type": "text", "criteria": "begins with", "value": "有", "format": st.bad()})
-
-
-def _cached(value: object) -> object:
-    """A formula's cached result for a copied cell: dates as Excel's serial day number."""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return (value - date(1899, 12, 30)).days
-    return value if isinstance(value, (int, float, str)) else ""
-
-
-def _cols(f: FieldDef) -> range:
-    _, c1, _, c2 = f.merge or (f.row, f.col, f.row, f.col)
-    return range(c1, c2 + 1)
-
-
-def _header_text(text: str) -> str:
-    return text.replace("&", "&&")  # "&" starts a header code
-
-
-def narrative_rows(form: Form) -> dict[str, set[int]]:
-    """Sheet name -> 1-based rows of narrative cells, which Excel should grow to fit what the
-    clerk pastes (their height must not be marked as set by hand)."""
-    out: dict[str, set[int]] = {}
-    for sheet in form.sheets:
-        for f in sheet.fields:
-            if f.type.spec.multiline:
-                out.setdefault(sheet.name, set()).add(f.row + 1)
-    return out
 
 
 def _validation(f: FieldDef) -> dict:
