@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import openpyxl
 import pytest
 
+from tests.support.cli import xlflow
 from xlflow.demo import run_demo
-from xlflow.merge import INCLUDED, read_summary
-from xlflow.merge.workbook import SHEET_TOTAL, total_positions
+from xlflow.merge import INCLUDED
+from xlflow.merge.workbook import total_positions
+from xlflow.summaryfile import read_summary
+from xlflow.vocab import SHEET_TOTAL
 
 
 @pytest.fixture(scope="module")
@@ -45,18 +46,18 @@ def test_demo_shows_each_mistake(demo):
     assert old.result.status != "valid" and old.action != INCLUDED
     dup = sorted(by_code["370829002"], key=lambda e: e.result.path.name)
     assert [e.action for e in dup] == ["superseded", "included"]  # 初稿 superseded by 更正
-    states = {r.code: r.state for r in demo.rows if r.code}
+    states = {r.code: r.state_text for r in demo.rows if r.code}
     assert states["370829008"] == "未提交" and states["370829016"] == "未提交"
     assert states["370829099"] == "名单外" and states["370829013"] == "未通过"
     assert read_summary(demo.summary, demo.outcome.consolidation.form).rows[3].values["s6.other"].startswith("=")
 
 
 def test_demo_command_prints_where_the_summary_is(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "xlflow", "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True)
+    res = xlflow("demo", "--out", tmp_path / "d")
     assert res.returncode == 0, res.stderr
     summary = next((tmp_path / "d" / "汇总").glob("*汇总表.xlsx"))
     assert f"汇总表：{summary.resolve()}" in res.stdout
-    again = subprocess.run([sys.executable, "-m", "xlflow", "demo", "--out", str(tmp_path / "e")], capture_output=True, text=True)
+    again = xlflow("demo", "--out", tmp_path / "e")
     assert again.returncode == 0
     assert next((tmp_path / "e" / "汇总").glob("*汇总表.xlsx")).read_bytes() == summary.read_bytes()
 

@@ -231,14 +231,15 @@ class DemoRun:
     summary: Path
     chase_xlsx: Path
     outcome: object  # merge.run.MergeOutcome
-    rows: list = field(default_factory=list)  # status.StatusRow
+    rows: list = field(default_factory=list)  # merge.status.StatusRow
     reports: list[Path] = field(default_factory=list)  # the seed agency's report, the county draft
 
 
 def run_demo(root: Path, form: Form | None = None, on_step=None) -> DemoRun:
     """Build the data, validate and merge the returns, write the 催报 list."""
+    from .merge.chase import write_status_xlsx
     from .merge.run import merge_paths
-    from .status import status_rows, write_status_xlsx
+    from .merge.status import status_rows
 
     form = form or load_form()
     say = on_step or (lambda text: None)

@@ -37,8 +37,9 @@ def merge(
 
     示例：xlflow merge 回收报表/ --year 2024 --agencies 单位名单.csv --out 嘉祥县2024年汇总.xlsx
     """
-    from ..merge.consolidate import ACTION_ZH, INCLUDED
     from ..merge.run import merge_paths
+    from ..merge.status import ACTION_WORDS
+    from ..vocab import INCLUDED, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
 
     check_year(year)
     if out.suffix.lower() != ".xlsx":
@@ -64,17 +65,17 @@ def merge(
         typer.echo(note)
     for e in c.entries:
         if e.action != INCLUDED and e.result.status == "valid":
-            typer.echo(f"  未计入：{e.result.path.name}（{ACTION_ZH[e.action]}）{e.note}")
+            typer.echo(f"  未计入：{e.result.path.name}（{ACTION_WORDS[e.action]}）{e.note}")
     typer.echo(f"汇总表已写入：{out.resolve()}（{len(c.entries)} 个文件，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）")
     if outcome.csv is not None:
         typer.echo(f"长表 CSV：{outcome.csv.resolve()}")
     failed = [ch for ch in c.checks if not ch.ok and ch.rule.rule.severity == "error"]
     if failed:
-        typer.secho(f"注意：合计数有 {len(failed)} 项规则不成立，见“汇总”工作表末尾的汇总数校验。", fg="yellow")
+        typer.secho(f"注意：合计数有 {len(failed)} 项规则不成立，见“{SHEET_TOTAL}”工作表末尾的汇总数校验。", fg="yellow")
     if c.roster is not None and c.missing:
         typer.secho(f"名单内尚有 {len(c.missing)} 个单位未计入：" + "、".join(a.name for a in c.missing), fg="yellow")
     if not c.complete:
-        typer.secho("汇总不完整：请查看汇总表的“填报情况”和“问题清单”，或运行 xlflow status 生成催报名单。", fg="yellow")
+        typer.secho(f"汇总不完整：请查看汇总表的“{SHEET_STATUS}”和“{SHEET_FINDINGS}”，或运行 xlflow status 生成催报名单。", fg="yellow")
         return 1
     return 0
 
