@@ -19,6 +19,11 @@ import yaml
 
 from .form import Form, load_form
 from .fsutil import atomic_write_bytes
+from .merge.chase import write_status_xlsx
+from .merge.run import merge_paths
+from .merge.status import status_rows
+from .report import render
+from .report.from_file import report_from_file
 from .roster import Agency, load_roster
 from .template import TemplateFactory, template_filename
 from .template.cells_xml import set_cells
@@ -237,10 +242,6 @@ class DemoRun:
 
 def run_demo(root: Path, form: Form | None = None, on_step=None) -> DemoRun:
     """Build the data, validate and merge the returns, write the 催报 list."""
-    from .merge.chase import write_status_xlsx
-    from .merge.run import merge_paths
-    from .merge.status import status_rows
-
     form = form or load_form()
     say = on_step or (lambda text: None)
     data = build_demo_data(root, form)
@@ -259,9 +260,6 @@ def run_demo(root: Path, form: Form | None = None, on_step=None) -> DemoRun:
 def _demo_reports(folder: Path, data: DemoData, summary: Path, form: Form) -> list[Path]:
     """The last step of the year: the seed agency's publishable report from its return, and the
     county's draft report from the summary."""
-    from .report import render
-    from .report.from_file import report_from_file
-
     seed_code = str(yaml.safe_load(SEED.read_text(encoding="utf-8"))["agency_code"])
     seed_file = next(d.path for d in data.files if d.agency.code == seed_code)
     written = []

@@ -12,9 +12,11 @@ Chinese text. ``python -m xlflow.findings [FORM]`` prints ``docs/rules.md``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .form import DEFAULT_FORM, load_form
 from .results import Finding, Severity
 from .vocab import SEVERITY_ZH, render
 
@@ -284,8 +286,4 @@ def rule_docs(form) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised by tests through rule_docs
-    import sys
-
-    from .form import DEFAULT_FORM, load_form
-
     sys.stdout.write(rule_docs(load_form(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_FORM)))

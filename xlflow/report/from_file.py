@@ -11,8 +11,6 @@ from ..errors import XlflowError
 from ..form import Form
 from ..fsutil import safe_stem
 from ..results import Finding, FileResult
-from ..summaryfile import read_summary
-from ..validate import validate_file
 from .build import build_report, build_summary_report
 from .model import Report
 
@@ -47,6 +45,11 @@ def finding_line(x: Finding) -> str:
 
 
 def report_from_file(file: Path, form: Form, *, force: bool = False, name: str | None = None) -> FileReport:
+    # Imported here: ``xlflow.cli`` imports this module, and every command would pay for the
+    # reader and the validator at start-up (about 0.1 s of ``xlflow --help``).
+    from ..summaryfile import read_summary
+    from ..validate import validate_file
+
     result = validate_file(file, form)
     if result.status == "unreadable" or result.values is None:
         why = "；".join(x.message for x in result.findings[:3]) or "无法读取"
