@@ -6,7 +6,7 @@ writing the summary cost: a focused measurement, in process, without reading any
 N validated results are made from the benchmark's value pool (every string copied, as a reader
 gives each file its own strings), passed through the merge's ``Slimmer`` one by one as
 ``merge_paths`` does, then consolidated and written. Printed: memory held per unit
-(tracemalloc, after the last result), and the seconds of ``consolidate`` and ``build_summary``.
+(tracemalloc, after the last result), and the CPU seconds of ``consolidate`` and ``build_summary`` (CPU, not wall: the machine is shared).
 """
 
 from __future__ import annotations
@@ -52,12 +52,12 @@ def measure(form, n: int) -> dict[str, float]:
     kept = [slim(r) for r in results(form, n)]
     held = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
-    started = time.perf_counter()
+    started = time.process_time()
     c = consolidate(kept, form, year=2024, code="P", name="某省")
-    summed = time.perf_counter() - started
-    started = time.perf_counter()
+    summed = time.process_time() - started
+    started = time.process_time()
     data = build_summary(c)
-    written = time.perf_counter() - started
+    written = time.process_time() - started
     return {"bytes/unit": held / n, "consolidate s": summed, "build_summary s": written, "MB written": len(data) / 1e6}
 
 

@@ -33,7 +33,7 @@ class ValueLayout:
         self._numeric_kinds = [(f.id, f.type.spec.kind == "integer", f) for f in self.numeric]
         self.slots = {f.id: (True, i) for i, f in enumerate(self.numeric)}
         self.slots.update({fid: (False, i) for i, fid in enumerate(self.other)})
-        self._rows: dict[tuple[str, ...], list[tuple[bool, int]]] = {}
+        self._rows: dict[tuple[str, ...], tuple[list[tuple[bool, int]], bool, bool]] = {}
 
     def pack(self, values: Mapping[str, object] | None) -> PackedValues:
         values = values or {}
@@ -61,11 +61,13 @@ class ValueLayout:
         blob = zlib.compress(pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), 1) if any(x is not None for x in others) else b""
         return PackedValues(self, numbers, ints, blob, exact)
 
-    def row_plan(self, ids: tuple[str, ...]) -> list[tuple[bool, int]]:
-        plan = self._rows.get(ids)
-        if plan is None:
-            plan = self._rows[ids] = [self.slots[fid] for fid in ids]
-        return plan
+    def row_plan(self, ids: tuple[str, ...]) -> tuple[list[tuple[bool, int]], bool, bool]:
+        """(slot of each id, whether any is a number, whether any is not), made once per ids."""
+        hit = self._rows.get(ids)
+        if hit is None:
+            plan = [self.slots[fid] for fid in ids]
+            hit = self._rows[ids] = (plan, any(n for n, _ in plan), not all(n for n, _ in plan))
+        return hit
 
 
 class PackedValues(Mapping):
@@ -97,9 +99,9 @@ class PackedValues(Mapping):
 
     def row(self, ids: tuple[str, ...]) -> list:
         """The values of ``ids``, in that order (one decode for the whole row)."""
-        plan = self._layout.row_plan(ids)
-        numbers = self._numbers_list()
-        others = self._others() if any(not numeric for numeric, _ in plan) else ()
+        plan, numeric_any, other_any = self._layout.row_plan(ids)
+        numbers = self._numbers_list() if numeric_any else ()
+        others = self._others() if other_any else ()
         return [numbers[i] if numeric else others[i] for numeric, i in plan]
 
     def get(self, fid: str, default: object = None) -> object:
