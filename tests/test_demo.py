@@ -73,3 +73,9 @@ def test_demo_ends_with_the_seed_report_and_the_county_draft(demo):
     boxes = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     draft = "\n".join(p.text for p in doc.paragraphs)
     assert "草稿" in boxes and "【待撰写】" in draft and "汇总全县各有关单位" in draft
+
+
+def test_demo_values_are_what_the_generator_writes():
+    from tests.support.demo_values import VALUES, values_yaml
+
+    assert VALUES.read_text(encoding="utf-8") == values_yaml(), "run python -m tests.support.demo_values"

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from tests.support.cli import xlflow
-from xlflow.demo import synthetic_values
+from tests.support.demo_values import synthetic_values
 from xlflow.merge.workbook import total_positions
 from xlflow.roster import Agency
 from xlflow.summaryfile import read_summary

@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from xlflow.demo import synthetic_values
+from tests.support.demo_values import synthetic_values
 from xlflow.merge.run import merge_paths
 from xlflow.roster import Agency
 from xlflow.summaryfile import read_summary
