@@ -23,17 +23,20 @@ FILE_STATUS_ZH = {"valid": "合格", "invalid": "不合格", "unreadable": "无�
 
 # -- the roster: each agency's state (``xlflow status``, 填报情况) ------------------------------
 STATE_OK, STATE_WARN, STATE_FAIL, STATE_MISSING, STATE_OUTSIDE = "ok", "warn", "fail", "missing", "outside"
-STATES = (STATE_OK, STATE_WARN, STATE_FAIL, STATE_MISSING, STATE_OUTSIDE)
+STATE_SUMMARY = "summary"  # a summary workbook that is no roster agency's return (the county's own)
+STATES = (STATE_OK, STATE_WARN, STATE_FAIL, STATE_MISSING, STATE_OUTSIDE, STATE_SUMMARY)
 STATE_ZH = {
     STATE_OK: "已提交且通过",
     STATE_WARN: "有警告",
     STATE_FAIL: "未通过",
     STATE_MISSING: "未提交",
     STATE_OUTSIDE: "名单外",
+    STATE_SUMMARY: "汇总表",
 }
 
 # -- what the merge did with one file ----------------------------------------------------------
 INCLUDED, SUPERSEDED, CONTAINED, OVERLAP, OUTSIDE, REJECTED = "included", "superseded", "contained", "overlap", "outside", "rejected"
+OWN_SUMMARY = "own-summary"  # a summary by the consolidating unit itself (last run's output left among the returns)
 ACTION_ZH = {
     INCLUDED: "计入汇总",
     SUPERSEDED: "被替代（未计入）",
@@ -41,6 +44,7 @@ ACTION_ZH = {
     OVERLAP: "与其他汇总重叠（未计入）",
     OUTSIDE: "不在单位名单中（未计入）",
     REJECTED: "未计入",
+    OWN_SUMMARY: "本单位的汇总表（未计入）",
 }
 
 # -- the summary workbook's sheets -------------------------------------------------------------

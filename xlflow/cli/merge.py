@@ -38,8 +38,7 @@ def merge(
     示例：xlflow merge 回收报表/ --year 2024 --agencies 单位名单.csv --out 嘉祥县2024年汇总.xlsx
     """
     from ..merge.run import merge_paths
-    from ..merge.status import ACTION_WORDS
-    from ..vocab import INCLUDED, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
+    from ..vocab import ACTION_ZH, INCLUDED, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
 
     check_year(year)
     if out.suffix.lower() != ".xlsx":
@@ -65,7 +64,7 @@ def merge(
         typer.echo(note)
     for e in c.entries:
         if e.action != INCLUDED and e.result.status == "valid":
-            typer.echo(f"  未计入：{e.result.path.name}（{ACTION_WORDS[e.action]}）{e.note}")
+            typer.echo(f"  未计入：{e.result.path.name}（{ACTION_ZH[e.action]}）{e.note}")
     typer.echo(f"汇总表已写入：{out.resolve()}（{len(c.entries)} 个文件，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）")
     if outcome.csv is not None:
         typer.echo(f"长表 CSV：{outcome.csv.resolve()}")

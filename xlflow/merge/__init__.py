@@ -9,8 +9,8 @@ CLI. A summary file itself (its identity, its ``_xlflow`` table, reading it back
 
 from __future__ import annotations
 
-from ..vocab import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, REJECTED, SUPERSEDED
-from .consolidate import OWN_SUMMARY, Consolidation, Entry, TotalCheck, Unit, consolidate, decide_year
+from ..vocab import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, OWN_SUMMARY, REJECTED, SUPERSEDED
+from .consolidate import Consolidation, Entry, TotalCheck, Unit, consolidate, decide_year
 from .export import write_long_csv
 from .status import StatusRow, status_rows
 from .workbook import build_summary

@@ -14,8 +14,8 @@ import xlsxwriter
 
 from ..fsutil import atomic_write_bytes
 from .consolidate import Consolidation
-from ..vocab import STATE_FAIL, STATE_MISSING
-from .status import STATE_WORDS, StatusRow, chase_list
+from ..vocab import STATE_FAIL, STATE_MISSING, STATE_ZH
+from .status import StatusRow, chase_list
 from .textsafe import safe_csv_cell
 
 CHASE_HEAD = ("序号", "单位代码", "单位名称", "状态", "问题摘要", "文件")
@@ -56,7 +56,7 @@ def write_status_xlsx(path: Path, c: Consolidation, rows: list[StatusRow]) -> No
     all_rows = [[r.code, r.name, r.state_text, r.action_text, r.note, r.file, str(r.entry.result.errors) if r.entry else "", str(r.entry.result.warnings) if r.entry else ""] for r in rows]
     _table(ws2, list(STATUS_HEAD), all_rows, head_fmt, cell_fmt, (14, 30, 12, 22, 50, 40, 6, 6))
     for state in (STATE_FAIL, STATE_MISSING):
-        ws2.conditional_format(1, 2, max(1, len(all_rows)), 2, {"type": "text", "criteria": "begins with", "value": STATE_WORDS[state], "format": bad})
+        ws2.conditional_format(1, 2, max(1, len(all_rows)), 2, {"type": "text", "criteria": "begins with", "value": STATE_ZH[state], "format": bad})
     wb.close()
     atomic_write_bytes(path, buf.getvalue())
 

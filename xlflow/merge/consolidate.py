@@ -38,12 +38,10 @@ from ..read.plan import plan_for
 from ..results import FileResult
 from ..roster import Agency
 from ..totals import as_number, totals
-from ..vocab import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, REJECTED, SUPERSEDED, render
+from ..vocab import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, OWN_SUMMARY, REJECTED, SUPERSEDED, render
 from .packed import PackedValues
 
-# What happened to one file (the codes; ``vocab.ACTION_ZH`` has the words). One more: a
-# summary by the consolidating unit itself (last run's output left among the returns).
-OWN_SUMMARY = "own-summary"
+# What happened to one file: the codes of ``vocab`` (``vocab.ACTION_ZH`` has the words).
 _STATUS_RANK = {"valid": 2, "invalid": 1, "unreadable": 0}
 
 

@@ -18,13 +18,14 @@ from ..vocab import (
     SHEET_FINDINGS,
     SHEET_STATUS,
     SHEET_TEXT,
+    STATE_ZH,
     SUPERSEDED,
     format_number,
     scope_word,
 )
 from .consolidate import Consolidation
 from .digest import load_digest, sentences
-from .status import BAD_STATES, STATE_WORDS, counts_line, status_rows
+from .status import BAD_STATES, counts_line, status_rows
 from .stream import MAX_CELL_TEXT
 
 
@@ -75,7 +76,7 @@ def write_status(book: Book) -> None:
     ws.freeze_panes(3, 2)
     bad = book.styles.bad()
     for state in BAD_STATES:
-        ws.conditional_format(3, 2, last, 2, {"type": "text", "criteria": "begins with", "value": STATE_WORDS[state], "format": bad})
+        ws.conditional_format(3, 2, last, 2, {"type": "text", "criteria": "begins with", "value": STATE_ZH[state], "format": bad})
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
 

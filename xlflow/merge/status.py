@@ -17,23 +17,21 @@ from ..roster import Agency
 from ..vocab import (
     ACTION_ZH,
     CONTAINED,
-    INCLUDED,
+    OWN_SUMMARY,
     STATE_FAIL,
     STATE_MISSING,
     STATE_OK,
     STATE_OUTSIDE,
+    STATE_SUMMARY,
     STATE_WARN,
     STATE_ZH,
+    STATES,
     SUPERSEDED,
 )
-from .consolidate import OWN_SUMMARY, Consolidation, Entry
+from .consolidate import Consolidation, Entry
 
-STATE_SUMMARY = "summary"
-STATES = (STATE_OK, STATE_WARN, STATE_FAIL, STATE_MISSING, STATE_OUTSIDE, STATE_SUMMARY)
 CHASE_STATES = (STATE_MISSING, STATE_FAIL)
 BAD_STATES = (STATE_FAIL, STATE_MISSING, STATE_OUTSIDE)  # shown in red
-ACTION_WORDS = {**ACTION_ZH, OWN_SUMMARY: "本单位的汇总表（未计入）"}
-STATE_WORDS = {**STATE_ZH, STATE_SUMMARY: "汇总表"}
 
 
 @dataclass
@@ -48,11 +46,11 @@ class StatusRow:
 
     @property
     def state_text(self) -> str:
-        return STATE_WORDS[self.state]
+        return STATE_ZH[self.state]
 
     @property
     def action_text(self) -> str:
-        return ACTION_WORDS.get(self.action, "")
+        return ACTION_ZH.get(self.action, "")
 
     @property
     def file(self) -> str:
@@ -135,13 +133,9 @@ def counts(rows: list[StatusRow]) -> Counter:
 def counts_line(rows: list[StatusRow], sep: str = "；") -> str:
     """已提交且通过 12；有警告 1；… (states with no row left out)."""
     n = counts(rows)
-    return sep.join(f"{STATE_WORDS[s]} {n[s]}" for s in STATES if n[s])
+    return sep.join(f"{STATE_ZH[s]} {n[s]}" for s in STATES if n[s])
 
 
 def chase_list(rows: list[StatusRow]) -> list[StatusRow]:
     """Roster agencies that still owe a usable report."""
     return [r for r in rows if r.in_roster and r.state in CHASE_STATES and r.counted]
-
-
-def included(rows: list[StatusRow]) -> int:
-    return sum(1 for r in rows if r.action == INCLUDED)
