@@ -31,6 +31,7 @@ from .spec import (
     ReportSpec,
     ReportTextSpec,
     RuleSpec,
+    ScopesSpec,
     SheetSpec,
     ShowSpec,
     SummaryBreakdownSpec,
@@ -45,6 +46,6 @@ __all__ = [
     "DerivedInstance", "FieldDef", "Form", "LabelDef", "RuleInstance", "SheetDef", "TypeDef",
     "excel_range_list", "ChecksPanelSpec", "DerivedSpec", "FieldSpec", "FormSpec", "GridSpec",
     "LabelSpec", "ReportBlockSpec", "ReportSectionSpec", "ReportSpec", "ReportTextSpec",
-    "RuleSpec", "SheetSpec", "ShowSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
+    "RuleSpec", "ScopesSpec", "SheetSpec", "ShowSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
     "SummarySpec", "TypeSpec",
 ]

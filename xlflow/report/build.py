@@ -30,7 +30,7 @@ MISSING = "【未填写：{what}】"
 
 
 class UnitRow(Protocol):
-    """One member unit of a county summary (``xlflow.merge.summary`` rows)."""
+    """One member unit of a county summary (``xlflow.summaryfile.SummaryRow``)."""
 
     code: str
     name: str

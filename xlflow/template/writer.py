@@ -19,10 +19,10 @@ import xlsxwriter
 from .. import __version__
 from ..cells import a1, col_index, col_letter, parse_a1, parse_range, quote_sheet
 from ..form import FieldDef, Form, RuleInstance, SheetDef, excel_range_list
+from ..vocab import SEVERITY_ZH
 from .styles import Styles
 
 META_SHEET = "_xlflow"
-SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 MULTILINE_ROW_HEIGHT = 150
 DEFAULT_COL_WIDTH = 8.43
 DEFAULT_ROW_HEIGHT = 15.0
@@ -215,7 +215,9 @@ class _SheetWriter:
             ws.write_string(row, 1, self.stamp.fill(line), fmt)
             row += 1
         row += 1
-        ws.write_string(row, 1, "自动校验规则（在“基本信息”工作表显示结果）：", self.styles.label("section"))
+        panel = next((s.name for s in self.form.sheets if s.spec.checks_panel is not None), None)
+        where = f"（在“{panel}”工作表显示结果）" if panel else ""
+        ws.write_string(row, 1, f"自动校验规则{where}：", self.styles.label("section"))
         row += 1
         for spec in self.form.spec.rules:
             if spec.needs_previous:
