@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
 
+from tests.support.cli import xlflow
+
 ROOT = Path(__file__).resolve().parents[1]
 ROSTER = ROOT / "xlflow" / "samples" / "jiaxiang_roster.csv"
 MINI = Path(__file__).parent / "forms" / "mini-2099.yaml"
-
-
-def xlflow(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "xlflow", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 def test_one_template_per_roster_agency(tmp_path):
@@ -61,7 +60,7 @@ def test_unknown_form_and_a_form_from_a_file(tmp_path):
     assert res.returncode == 1 and "找不到报表定义" in res.stderr and "gov-info-annual-2021" in res.stderr
     res = xlflow("template", "--year", 2099, "--out", tmp_path, "--form", MINI, "--code", "A", "--name", "甲")
     assert res.returncode == 0, res.stderr
-    assert openpyxl.load_workbook(tmp_path / "A_甲_2099年迷你统计表.xlsx").sheetnames[:2] == ["封面", "水果"]
+    assert openpyxl.load_workbook(tmp_path / "A_甲_2099年迷你统计表.xlsx").sheetnames[:3] == ["说明", "封面", "水果"]
 
 
 def test_forms_lists_builtin_and_env_forms(tmp_path):
@@ -70,8 +69,9 @@ def test_forms_lists_builtin_and_env_forms(tmp_path):
     extra = tmp_path / "forms"
     extra.mkdir()
     (extra / "mini.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    # The one run as a separate process: the console entry point and the variable through a real environment.
     env_run = subprocess.run(
-        [sys.executable, "-m", "xlflow", "forms"], capture_output=True, text=True, env={**__import__("os").environ, "XLFLOW_FORMS_PATH": str(extra)}
+        [sys.executable, "-m", "xlflow", "forms"], capture_output=True, text=True, env={**os.environ, "XLFLOW_FORMS_PATH": str(extra)}
     )
     assert "mini-2099" in env_run.stdout
     shown = xlflow("forms", "gov-info-annual-2021")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import openpyxl
 import pytest
 
+from tests.support.cli import xlflow
 from xlflow.demo import run_demo
-from xlflow.merge import INCLUDED, read_summary
-from xlflow.merge.workbook import SHEET_TOTAL, total_positions
+from xlflow.merge import INCLUDED
+from xlflow.merge.workbook import total_positions
+from xlflow.summaryfile import read_summary
+from xlflow.vocab import SHEET_TOTAL
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +46,18 @@ def test_demo_shows_each_mistake(demo):
     assert old.result.status != "valid" and old.action != INCLUDED
     dup = sorted(by_code["370829002"], key=lambda e: e.result.path.name)
     assert [e.action for e in dup] == ["superseded", "included"]  # 初稿 superseded by 更正
-    states = {r.code: r.state for r in demo.rows if r.code}
+    states = {r.code: r.state_text for r in demo.rows if r.code}
     assert states["370829008"] == "未提交" and states["370829016"] == "未提交"
     assert states["370829099"] == "名单外" and states["370829013"] == "未通过"
     assert read_summary(demo.summary, demo.outcome.consolidation.form).rows[3].values["s6.other"].startswith("=")
 
 
-def test_demo_command_prints_where_the_summary_is(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "xlflow", "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True)
+def test_demo_command_prints_where_the_summary_is(tmp_path, demo):
+    res = xlflow("demo", "--out", tmp_path / "d")
     assert res.returncode == 0, res.stderr
     summary = next((tmp_path / "d" / "汇总").glob("*汇总表.xlsx"))
     assert f"汇总表：{summary.resolve()}" in res.stdout
-    again = subprocess.run([sys.executable, "-m", "xlflow", "demo", "--out", str(tmp_path / "e")], capture_output=True, text=True)
-    assert again.returncode == 0
-    assert next((tmp_path / "e" / "汇总").glob("*汇总表.xlsx")).read_bytes() == summary.read_bytes()
+    assert summary.read_bytes() == demo.summary.read_bytes()  # another run, another folder: the same bytes
 
 
 def test_demo_ends_with_the_seed_report_and_the_county_draft(demo):
@@ -72,3 +71,9 @@ def test_demo_ends_with_the_seed_report_and_the_county_draft(demo):
     boxes = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     draft = "\n".join(p.text for p in doc.paragraphs)
     assert "草稿" in boxes and "【待撰写】" in draft and "汇总全县各有关单位" in draft
+
+
+def test_demo_values_are_what_the_generator_writes():
+    from tests.support.demo_values import VALUES, values_yaml
+
+    assert VALUES.read_text(encoding="utf-8") == values_yaml(), "run python -m tests.support.demo_values"

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from xlflow.merge import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, REJECTED, SUPERSEDED, build_summary, consolidate, read_summary
+from xlflow.merge import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, REJECTED, SUPERSEDED, build_summary, consolidate
 from xlflow.merge.consolidate import rules_on_totals
 from xlflow.merge.digest import load_digest, sentences
 from xlflow.results import FileResult, Finding
 from xlflow.roster import Agency
+from xlflow.summaryfile import read_summary
 
 
 def values(form, **changes):
@@ -139,7 +140,7 @@ def test_summary_round_trip_and_nesting(form, tmp_path):
     assert [(r.code, r.values["t2.penalty"], r.values["s5.text"]) for r in s.rows] == [("001", 1, "=问题1"), ("002", 2, "=问题2")]
     assert s.totals["t2.penalty"] == 3 and s.members == ["001", "002"] and not s.missing_fields
     # A city summary of that county summary carries the county's members on its row.
-    county = FileResult(path, "valid", [], "C1", "甲县", 2023, "汇总", [], s.totals, "", "")
+    county = FileResult(path, "valid", [], "C1", "甲县", 2023, "汇总", s.members, s.totals, "", "", kind="summary")
     city = consolidate([county], form, year=2023, code="P", name="某市")
     path2 = tmp_path / "市汇总.xlsx"
     path2.write_bytes(build_summary(city))
@@ -148,7 +149,7 @@ def test_summary_round_trip_and_nesting(form, tmp_path):
 
 
 def test_not_a_summary_is_a_clear_error(form, tmp_path, factory):
-    from xlflow.merge import SummaryError
+    from xlflow.summaryfile import SummaryError
 
     p = tmp_path / "template.xlsx"
     p.write_bytes(factory.build("甲局", "001"))

@@ -10,28 +10,23 @@ import csv
 import io
 import random
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from xlflow.demo import synthetic_values
-from xlflow.merge import read_summary
-from xlflow.merge.fields import summable_fields
-from xlflow.merge.workbook import SHEET_TOTAL, total_positions
+from tests.support.cli import xlflow
+from tests.support.demo_values import synthetic_values
+from xlflow.merge.workbook import total_positions
 from xlflow.roster import Agency
+from xlflow.summaryfile import read_summary
 from xlflow.template import TemplateFactory, template_filename
 from xlflow.template.cells_xml import set_cells
+from xlflow.vocab import SHEET_TOTAL
 
 YEAR = 2023
 NARRATIVES = {"s5.text": "{name}存在的问题：公开不够及时。", "s1.proactive": "{name}全年主动公开{proactive}条。"}
-
-
-def xlflow(*args):
-    return subprocess.run([sys.executable, "-m", "xlflow", *map(str, args)], capture_output=True, text=True)
 
 
 def write_roster(path: Path, agencies) -> Path:
@@ -47,7 +42,7 @@ def make_values(form, agency, seed):
 def expected_sums(form, value_sets):
     """Independent sums: input cells added up; totals re-added from their parts by hand."""
     out = {}
-    for f in summable_fields(form):
+    for f in form.summable_fields:
         if f.is_input:
             out[f.id] = sum(v.get(f.id, 0) or 0 for v in value_sets)
     for col in form.spec.sets["t3_applicants"]:

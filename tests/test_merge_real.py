@@ -11,18 +11,18 @@ from the JSON.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from tests.support.cli import xlflow
 from tests.support.libreoffice import UnoSession, convert
-from xlflow.merge import read_summary
-from xlflow.merge.workbook import SHEET_TOTAL, total_positions
+from xlflow.merge.workbook import total_positions
+from xlflow.summaryfile import read_summary
 from xlflow.template import TemplateFactory
 from xlflow.template.cells_xml import set_cells
+from xlflow.vocab import SHEET_TOTAL
 
 REAL = Path("/work/shared/reference/real_reports.json")
 if not REAL.is_file():
@@ -110,7 +110,7 @@ def real_county(tmp_path_factory, form):
     (root / "名单.csv").write_text("\n".join(roster) + "\n", encoding="utf-8")
     out = root / "汇总.xlsx"
     args = ["merge", returns, "--year", YEAR, "--agencies", root / "名单.csv", "--out", out, "--code", "R", "--name", "某县"]
-    res = subprocess.run([sys.executable, "-m", "xlflow", *map(str, args)], capture_output=True, text=True)
+    res = xlflow(*args)
     return dict(root=root, out=out, res=res, included=included)
 
 

@@ -4,14 +4,13 @@ a return with errors refused unless --force; a county summary -> draft county re
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
 import pytest
 import yaml
 
+from tests.support.cli import xlflow
 from xlflow.report import build_report, render
 from xlflow.template import TemplateFactory
 from xlflow.validate import validate_file
@@ -19,10 +18,6 @@ from xlflow.validate import validate_file
 ROOT = Path(__file__).resolve().parents[1]
 SEED = yaml.safe_load((ROOT / "xlflow" / "samples" / "seed_jiaxiang_finance_2023.yaml").read_text(encoding="utf-8"))
 TITLE = "嘉祥县金融工作服务中心2023年政府信息公开工作年度报告"
-
-
-def xlflow(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "xlflow", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

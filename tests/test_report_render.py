@@ -148,7 +148,7 @@ def test_a_form_without_report_definition_still_reports(mini_form):
     assert r.title == "某果园2099年迷你统计表"
     assert [s.heading for s in r.sections] == ["迷你统计表", "水果产量"]
     head = texts(r.sections[0])
-    assert "备注：试点" in head and "范围：本级" in head and not any("某果园" in t for t in head)
+    assert "备注：试点" in head and "范围：单位" in head and not any("某果园" in t for t in head)
     (table,) = [b.table for b in r.sections[1].blocks if isinstance(b, TableBlock)]
     assert [c.text for c in table.rows()[0]] == ["品种", "上半年", "下半年", "全年"]
     assert [c.text for c in table.rows()[1]] == ["苹果", "7", "0", "7"]

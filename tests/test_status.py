@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 
 import openpyxl
 
+from tests.support.cli import xlflow
 from xlflow.demo import build_demo_data
-
-
-def xlflow(*args):
-    return subprocess.run([sys.executable, "-m", "xlflow", *map(str, args)], capture_output=True, text=True)
 
 
 def test_status_lists_every_state_and_exports_the_chase_list(tmp_path):

@@ -227,7 +227,7 @@ def test_text_that_looks_like_a_formula_stays_text(factory):
 def test_mini_form_generates_from_its_definition_alone(mini_form):
     data = TemplateFactory(mini_form, 2099).build("某单位", "X1", values={"fruit.apples.first": 1, "fruit.pears.first": 2})
     wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    assert wb.sheetnames == ["封面", "水果", "_xlflow"]
+    assert wb.sheetnames == ["说明", "封面", "水果", "_xlflow"]
     assert wb["水果"]["D3"].value == 1 and wb["水果"]["B10"].value == "✗"
     assert wb["封面"]["B8"].value == "有 2 处问题"  # columns 上半年 and 全年
 

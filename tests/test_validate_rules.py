@@ -1,7 +1,5 @@
 """Rules from the definition, derived cells, identity checks, previous year, summaries."""
 
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -9,6 +7,8 @@ import pytest
 from tests.returned import (CODE, FORM, NAME, ROSTER_CSV, build, clean_values, parts, pack, set_cell,
                             write)
 from xlflow.form import load_form
+from xlflow.merge import build_summary, consolidate
+from xlflow.results import FileResult
 from xlflow.roster import Agency, load_roster
 from xlflow.template import TemplateFactory
 from xlflow.validate import load_previous, validate_file, validate_paths
@@ -167,39 +167,47 @@ def test_previous_year_s1_and_s2(tmp_path):
 
 # -- summaries as input ------------------------------------------------------------------------
 
-def _summary_file(tmp_path):
+def _county_summary(tmp_path, rows):
+    """A real summary workbook (as xlflow merge writes it) of units with these values."""
+    results = []
+    for code, name, scope, members, changes in rows:
+        v = {**FORM.defaults(), "unit.scope": scope, **changes}
+        path = tmp_path / f"{code}.xlsx"
+        path.write_bytes(b"x")
+        results.append(FileResult(path, "valid", [], code, name, 2024, scope, members, FORM.compute_derived(v), "", "",
+                                  kind="summary" if members else "return"))
+    c = consolidate(results, FORM, year=2024, code="370829", name="嘉祥县")
+    return write(tmp_path, build_summary(c), "summary.xlsx")
+
+
+def test_summary_input_is_read_as_its_totals(tmp_path):
+    rows = [
+        ("A", "甲", "本级", [], {"t3.new.natural": 2, "t3.granted.natural": 2}),
+        ("B", "乙", "汇总", ["B1", "B2"], {"t3.new.natural": 1, "t3.next.natural": 1}),
+    ]
+    r = validate_file(_county_summary(tmp_path, rows), FORM, year=2024)
+    assert (r.status, r.kind, r.scope, r.members, r.agency_code) == ("valid", "summary", "汇总", ["A", "B", "B1", "B2"], "370829")
+    assert r.values["t3.new.total"] == 3 and r.values["t3.total.natural"] == 2
+    r = validate_file(r.path, FORM, year=2023)
+    assert [f.rule for f in r.findings] == ["wrong-year"] and r.status == "invalid"
+
+
+def test_summary_input_runs_the_rules_on_its_totals(tmp_path):
+    # Each unit balances its own table 三 column, the sum does not: R1 on the totals.
+    rows = [("A", "甲", "本级", [], {"t3.new.natural": 5, "t3.granted.natural": 2})]
+    r = validate_file(_county_summary(tmp_path, rows), FORM, year=2024)
+    assert {f.rule for f in r.findings} == {"R1"} and r.status == "invalid"
+
+
+def test_broken_summary_table_is_a_clear_finding(tmp_path):
     p = parts(build())
     p["docProps/custom.xml"] = p["docProps/custom.xml"].replace(
         b"</Properties>",
         b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="20" name="xlflow_kind"><vt:lpwstr>summary</vt:lpwstr></property></Properties>',
     )
-    return write(tmp_path, pack(p), "summary.xlsx")
-
-
-def test_summary_input_uses_the_merge_reader(tmp_path, monkeypatch):
-    row = types.SimpleNamespace
-    rows = [
-        row(code="A", name="甲", scope="本级", members=["A"], values={"t3.new.natural": 2, "t3.granted.natural": 2}),
-        row(code="B", name="乙", scope="汇总", members=["B1", "B2"], values={"t3.new.natural": 1, "t3.next.natural": 1}),
-    ]
-    fake = types.ModuleType("xlflow.merge.summary")
-    fake.read_summary = lambda path, form: types.SimpleNamespace(
-        identity={"xlflow_kind": "summary", "xlflow_agency_code": "370829", "xlflow_agency_name": "嘉祥县", "xlflow_year": "2024"},
-        rows=rows,
-    )
-    monkeypatch.setitem(sys.modules, "xlflow.merge.summary", fake)
-    r = validate_file(_summary_file(tmp_path), FORM, year=2024)
-    assert (r.status, r.scope, r.members, r.agency_code) == ("valid", "汇总", ["A", "B1", "B2"], "370829")
-    assert r.values["t3.new.total"] == 3 and r.values["t3.total.natural"] == 2
-    rows[0].values["t3.new.natural"] = 5  # totals no longer balance: R1 on the sums
-    r = validate_file(_summary_file(tmp_path), FORM, year=2024)
-    assert {f.rule for f in r.findings} == {"R1"} and r.status == "invalid"
-
-
-def test_summary_input_without_reader_is_a_clear_finding(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "xlflow.merge.summary", None)  # import fails
-    r = validate_file(_summary_file(tmp_path), FORM)
-    assert r.status == "unreadable" and [f.rule for f in r.findings] == ["summary-not-supported"]
+    r = validate_file(write(tmp_path, pack(p), "summary.xlsx"), FORM)
+    assert r.status == "unreadable" and [f.rule for f in r.findings] == ["file-corrupt"]
+    assert "汇总表无法读取" in r.findings[0].message and "summary.xlsx" in r.findings[0].message
 
 
 # -- the engine is generic ---------------------------------------------------------------------
@@ -207,7 +215,7 @@ def test_summary_input_without_reader_is_a_clear_finding(tmp_path, monkeypatch):
 def test_second_form_validates_from_its_definition_alone(tmp_path):
     mini = load_form(Path(__file__).parent / "forms" / "mini-2099.yaml")
     fac = TemplateFactory(mini, 2099)
-    good = {"org.scope": "本级", "fruit.apples.first": 3, "fruit.pears.first": 1, "fruit.income": 12.5}
+    good = {"org.scope": "单位", "fruit.apples.first": 3, "fruit.pears.first": 1, "fruit.income": 12.5}
     r = validate_file(write(tmp_path, fac.build("某单位", "A1", good), "m.xlsx"), mini, year=2099)
     assert (r.status, r.findings, r.values["fruit.apples.all"]) == ("valid", [], 3)
     bad = {**good, "fruit.pears.first": 4}

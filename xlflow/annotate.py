@@ -16,9 +16,9 @@ from pathlib import Path
 from .findings import rule_label, rule_names
 from .fsutil import atomic_write_bytes
 from .results import FileResult
+from .vocab import SEVERITIES, SEVERITY_ZH
 
 HIGHLIGHT = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 ANNOTATABLE = (".xlsx", ".xlsm")
 AUTHOR = "xlflow 校验"
 
@@ -50,7 +50,7 @@ def annotate_file(result: FileResult, out_dir: Path, name: str | None = None, na
             loose.append(f)
     for (sheet, ref), items in by_cell.items():
         cell = wb[sheet][ref]
-        worst = min(items, key=lambda f: ("error", "warning", "info").index(f.severity)).severity
+        worst = min(items, key=lambda f: SEVERITIES.index(f.severity)).severity
         cell.fill = PatternFill("solid", start_color=HIGHLIGHT[worst], end_color=HIGHLIGHT[worst])
         cell.comment = _comment(items, Comment, names)
     if loose:

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from .form import Form, FormSpec, available_forms, load_form
+from .vocab import SEVERITY_ZH
 
 KIND_ZH = {"integer": "整数", "decimal": "小数", "text": "文字", "choice": "选项", "date": "日期"}
-SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 
 
 def _cell(text: object) -> str:

@@ -26,16 +26,16 @@ from . import __version__
 from .findings import CATALOG, rule_label, rule_names
 from .form import Form
 from .results import FileResult
+from .vocab import FILE_STATUS_ZH, SEVERITY_ZH
 
-STATUS_ZH = {"valid": "合格", "invalid": "不合格", "unreadable": "无法读取"}
-SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 
 
 def _basis(form: Form, rule: str, field: str | None) -> str:
-    """Which rule of the definition a finding enforces: value codes implement the type's rule (R5)."""
+    """Which rule of the definition a finding enforces: value codes implement the form's value
+    rule (``value_rule``, R5 in the 2021 form)."""
     kind = CATALOG.get(rule)
     if kind is not None and kind.group == "value" and field in form.fields:
-        return form.fields[field].type.spec.rule
+        return form.value_rule(form.fields[field]) or rule
     return rule
 
 
@@ -186,12 +186,12 @@ class FindingsWorkbookWriter:
 
     def add(self, r: FileResult) -> None:
         self._frow += 1
-        file_cells = [str(r.path), r.agency_code, r.agency_name, r.year, r.scope, STATUS_ZH[r.status], r.errors, r.warnings, r.application, r.sha256]
+        file_cells = [str(r.path), r.agency_code, r.agency_name, r.year, r.scope, FILE_STATUS_ZH[r.status], r.errors, r.warnings, r.application, r.sha256]
         for c, v in enumerate(file_cells):
             self._fs.write(self._frow, c, _cell(v))
         for f in r.findings:
             self._row += 1
-            cells = [str(r.path), r.agency_code, r.agency_name, r.year, STATUS_ZH[r.status], SEVERITY_ZH[f.severity],
+            cells = [str(r.path), r.agency_code, r.agency_name, r.year, FILE_STATUS_ZH[r.status], SEVERITY_ZH[f.severity],
                      rule_label(f.rule, self._names),
                      f.sheet, f.cell, f.field, f.row_label, f.col_label, f.message, f.expected, f.actual]
             for c, v in enumerate(cells):

@@ -29,13 +29,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-PREV = "prev."
+from .vocab import EMPTY_TEXTS
 
-# Texts that mean "nothing to report" and therefore do not count as a written section.
-PLACEHOLDER_TEXTS = ("无", "无。", "/", "—", "-", "暂无", "无相关情况")
-# A text cell starting with one of these was typed or pasted as "=…": kept as text, warned
-# about by validation, left out of the published report.
-LEADING_EQUALS = ("=", "＝")
+PREV = "prev."
 
 _TOKEN = re.compile(r"(?:[A-Za-z_]\w*|<\w+>|\*)(?:\.(?:\w+|<\w+>|\*))+")
 _VAR = re.compile(r"\{(\w+)\}")
@@ -211,7 +207,7 @@ def _nonblank(x) -> bool:
     if x is None:
         return False
     text = str(x).replace("\u3000", " ").strip()
-    return bool(text) and text not in PLACEHOLDER_TEXTS
+    return bool(text) and text not in EMPTY_TEXTS
 
 
 _RUNTIME = {"__builtins__": {}, "_eq": _eq, "_nonblank": _nonblank, "abs": abs}
@@ -286,5 +282,5 @@ def _to_excel(node: ast.AST, ref, sum_ref) -> str:
         return f"ABS({_to_excel(node.args[0], ref, sum_ref)})"
     # nonblank: trimmed text (full-width spaces removed too) present and not a placeholder.
     inner = f'TRIM(SUBSTITUTE({_to_excel(node.args[0], ref, sum_ref)},"\u3000"," "))'
-    parts = [f"LEN({inner})>0"] + [f"{inner}<>{_xl_text(t)}" for t in PLACEHOLDER_TEXTS]
+    parts = [f"LEN({inner})>0"] + [f"{inner}<>{_xl_text(t)}" for t in EMPTY_TEXTS]
     return "AND(" + ",".join(parts) + ")"

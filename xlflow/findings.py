@@ -12,11 +12,13 @@ Chinese text. ``python -m xlflow.findings [FORM]`` prints ``docs/rules.md``.
 
 from __future__ import annotations
 
-import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .form import DEFAULT_FORM, load_form
 from .results import Finding, Severity
+from .vocab import SEVERITY_ZH, render
 
 Group = Literal["file", "identity", "layout", "value"]
 
@@ -82,9 +84,9 @@ _KINDS = [
                 "这是“{actual}”报表的文件，不是本次收集的“{expected}”。请报送正确的报表。",
                 "文件标识的报表编号与本次校验使用的报表定义不同。",
                 unreadable=True),
-    FindingKind("old-2019-layout", "identity", "error", "使用了2019年旧版格式",
-                "文件使用的是2019年试行格式（工作表“{sheet}”中有旧版栏目“{marker}”）。请改用按国办公开办函〔2021〕30号格式制作的新模板重新填写。",
-                "表格中出现了只有 2019 试行格式才有的栏目（见报表定义的 supersedes_markers）。",
+    FindingKind("old-2019-layout", "identity", "error", "使用了旧版格式",
+                "文件使用的是{old_format}（工作表“{sheet}”中有旧版栏目“{marker}”）。请改用按{basis}格式制作的新模板重新填写。",
+                "表格中出现了只有被取代的旧版格式才有的栏目（见报表定义的 supersedes 和 supersedes_markers）。",
                 unreadable=True),
     FindingKind("template-outdated", "identity", "warning", "模板版本不同",
                 "文件使用的模板版本为 {actual}，当前为 {expected}。已按当前定义核对版式。",
@@ -101,10 +103,6 @@ _KINDS = [
     FindingKind("identity-conflict", "identity", "warning", "预填信息被改动",
                 "“{label}”单元格为“{actual}”，与模板标识“{expected}”不一致。预填信息不能修改；如确有错误请联系县政务公开办。",
                 "预填的单位名称、代码或年度单元格与模板标识不同。"),
-    FindingKind("summary-not-supported", "identity", "error", "暂不支持汇总表",
-                "这是汇总表，本版本尚不支持读取汇总表（{what}）。",
-                "文件是 xlflow 汇总生成的汇总表，但汇总表读取功能不可用。",
-                unreadable=True),
     # -- layout ---------------------------------------------------------------------------------
     FindingKind("sheet-missing", "layout", "error", "缺少工作表",
                 "缺少工作表“{sheet}”（文件中的工作表：{present}）。请不要删除或改名工作表，用下发的模板重新填写。",
@@ -183,32 +181,6 @@ DERIVED_TEMPLATES = {
     "stale": "“{label}”保存的结果是{actual}，按各项重新计算应为{expected}：保存文件的软件（{application}）没有重新计算公式。请在Excel或WPS中打开，重新计算（Ctrl+Alt+F9）后保存。",
     "unknown": "“{label}”的数值是{actual}，按各项重新计算应为{expected}。可能是公式被改成了手填数字，或保存文件的软件没有重新计算。请核对后改为{expected}。",
 }
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-
-
-def format_value(value: Any) -> str:
-    """A value as a clerk would type it: 12 not 12.0, 0.1 not 0.1000000001."""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return f"{value:.10f}".rstrip("0").rstrip(".")
-    if value is None:
-        return "（空）"
-    return str(value)
-
-
-def render(template: str, params: dict[str, Any]) -> str:
-    """Fill ``{name}`` placeholders (names may contain dots, e.g. ``{fee.collected}``)."""
-
-    def repl(m: re.Match[str]) -> str:
-        key = m.group(1)
-        return format_value(params[key]) if key in params else m.group(0)
-
-    return _PLACEHOLDER.sub(repl, template)
-
-
 def finding(
     code: str,
     /,
@@ -255,6 +227,12 @@ def rule_label(code: str, names: dict[str, str]) -> str:
     return f"{name}（{code}）" if name else code
 
 
+def old_layout(form, sheet: str, marker: str) -> Finding:
+    """A workbook in the format the form supersedes, named with the form's own words."""
+    return finding("old-2019-layout", sheet=sheet, marker=marker, old_format=form.spec.supersedes or "旧版格式",
+                   basis=form.spec.basis or f"现行“{form.spec.title}”")
+
+
 def is_unreadable(f: Finding) -> bool:
     kind = CATALOG.get(f.rule)
     return bool(kind and kind.unreadable)
@@ -266,9 +244,8 @@ _GROUP_TITLES = {
     "file": "文件",
     "identity": "身份（报表、年度、单位）",
     "layout": "版式",
-    "value": "单元格的值（R5 数值规则）",
+    "value": "单元格的值",
 }
-_SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 
 
 def rule_docs(form) -> str:
@@ -278,7 +255,7 @@ def rule_docs(form) -> str:
         "",
         "<!-- 本文件由 `python -m xlflow.findings` 生成，请勿手工修改；测试会检查它是否过期。 -->",
         "",
-        "每条问题（finding）都有稳定的代码：报表定义中的规则用规则编号（R1、S4 等），"
+        f"每条问题（finding）都有稳定的代码：报表定义中的规则用规则编号（{'、'.join(r.id for r in form.spec.rules[:2])} 等），"
         "其余用英文短横线代码。级别：错误（error）使文件不合格；提示（warning）和信息（info）不影响合格。",
         "标记“无法读取”的问题使整个文件被判为无法读取（unreadable）。",
         "",
@@ -293,7 +270,7 @@ def rule_docs(form) -> str:
     for spec in form.spec.rules:
         desc = " ".join(spec.description.split()) or spec.title
         lines.append(
-            f"| {spec.id} | {_SEVERITY_ZH[spec.severity]} | {spec.title} | {desc} | {counts.get(spec.id, 0)} | "
+            f"| {spec.id} | {SEVERITY_ZH[spec.severity]} | {spec.title} | {desc} | {counts.get(spec.id, 0)} | "
             f"{'是（--previous）' if spec.needs_previous else '否'} |"
         )
     lines += [
@@ -316,18 +293,16 @@ def rule_docs(form) -> str:
     lines += ["", "合计单元格问题的消息按文件所示的情况选用：", ""]
     lines += [f"- {how}：{text}" for how, text in DERIVED_TEMPLATES.items()]
     for group, title in _GROUP_TITLES.items():
+        if group == "value" and form.spec.value_rule:
+            title += f"（{form.spec.value_rule} 数值规则）"
         lines += ["", f"## {title}", "", "| 代码 | 级别 | 名称 | 说明 | 消息模板 |", "|---|---|---|---|---|"]
         for k in _KINDS:
             if k.group != group:
                 continue
-            sev = _SEVERITY_ZH[k.severity] + ("，无法读取" if k.unreadable else "")
+            sev = SEVERITY_ZH[k.severity] + ("，无法读取" if k.unreadable else "")
             lines.append(f"| `{k.code}` | {sev} | {k.title} | {k.description} | {k.template} |")
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised by tests through rule_docs
-    import sys
-
-    from .form import load_form
-
-    sys.stdout.write(rule_docs(load_form(sys.argv[1] if len(sys.argv) > 1 else "gov-info-annual-2021")))
+    sys.stdout.write(rule_docs(load_form(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_FORM)))

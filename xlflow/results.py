@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["valid", "invalid", "unreadable"]
+Kind = Literal["return", "summary"]
 
 
 @dataclass
@@ -64,11 +65,12 @@ class FileResult:
     agency_code: str | None = None
     agency_name: str | None = None
     year: int | None = None
-    scope: str | None = None  # "本级" / "汇总"
-    members: list[str] = field(default_factory=list)  # agency codes inside a 汇总 return
+    scope: str | None = None  # a value of the form's scope field (本级 / 汇总 in the 2021 form)
+    members: list[str] = field(default_factory=list)  # agency codes inside a summary, transitively
     values: dict[str, Any] | None = None  # field id -> normalised value (None when unreadable)
     sha256: str = ""
     application: str = ""  # which program saved it last (docProps/app.xml), e.g. "Microsoft Excel"
+    kind: Kind = "return"  # "summary": a summary workbook written by xlflow merge (its values are totals)
 
     @property
     def errors(self) -> int:
@@ -94,6 +96,7 @@ class FileResult:
             "values": None if self.values is None else {k: encode_value(v) for k, v in self.values.items()},
             "sha256": self.sha256,
             "application": self.application,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -111,6 +114,7 @@ class FileResult:
             values=None if values is None else {k: decode_value(v) for k, v in values.items()},
             sha256=record.get("sha256", ""),
             application=record.get("application", ""),
+            kind=record.get("kind", "return"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +127,7 @@ class FileResult:
             "status": self.status,
             "sha256": self.sha256,
             "application": self.application,
+            "kind": self.kind,
             "findings": [f.to_dict() for f in self.findings],
         }
 

@@ -17,7 +17,8 @@ def demo(
     示例：xlflow demo --out xlflow-demo
     """
     from ..demo import run_demo
-    from ..status import STATES, chase_list, counts
+    from ..merge.status import chase_list, counts_line
+    from ..vocab import ACTION_ZH, FILE_STATUS_ZH
 
     typer.echo(f"xlflow 演示：输出到 {out.resolve()}")
     run = run_demo(out, on_step=lambda text: typer.echo("  " + text))
@@ -26,9 +27,8 @@ def demo(
     for d in run.data.files:
         e = next((x for x in c.entries if x.result.path.resolve() == d.path.resolve()), None)
         if e is not None:
-            typer.echo(f"    {d.path.name}：{d.note} → {e.result.status}，{e.note or '计入汇总' if e.action == 'included' else e.note}")
-    n = counts(run.rows)
-    typer.echo("  报送状态：" + "，".join(f"{s} {n[s]}" for s in STATES if n[s]))
+            typer.echo(f"    {d.path.name}：{d.note} → {FILE_STATUS_ZH[e.result.status]}，{e.note or ACTION_ZH.get(e.action, '')}")
+    typer.echo("  报送状态：" + counts_line(run.rows, "，"))
     typer.echo("  需催报：" + ("、".join(r.name for r in chase_list(run.rows)) or "无"))
     typer.echo(f"汇总表：{run.summary.resolve()}")
     typer.echo(f"催报名单：{run.chase_xlsx.resolve()}")

@@ -37,8 +37,8 @@ def merge(
 
     示例：xlflow merge 回收报表/ --year 2024 --agencies 单位名单.csv --out 嘉祥县2024年汇总.xlsx
     """
-    from ..merge.consolidate import ACTION_ZH, INCLUDED
     from ..merge.run import merge_paths
+    from ..vocab import ACTION_ZH, INCLUDED, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
 
     check_year(year)
     if out.suffix.lower() != ".xlsx":
@@ -71,11 +71,11 @@ def merge(
         typer.echo(f"长表 CSV：{outcome.csv.resolve()}")
     failed = [ch for ch in c.checks if not ch.ok and ch.rule.rule.severity == "error"]
     if failed:
-        typer.secho(f"注意：合计数有 {len(failed)} 项规则不成立，见“汇总”工作表末尾的汇总数校验。", fg="yellow")
+        typer.secho(f"注意：合计数有 {len(failed)} 项规则不成立，见“{SHEET_TOTAL}”工作表末尾的汇总数校验。", fg="yellow")
     if c.roster is not None and c.missing:
         typer.secho(f"名单内尚有 {len(c.missing)} 个单位未计入：" + "、".join(a.name for a in c.missing), fg="yellow")
     if not c.complete:
-        typer.secho("汇总不完整：请查看汇总表的“填报情况”和“问题清单”，或运行 xlflow status 生成催报名单。", fg="yellow")
+        typer.secho(f"汇总不完整：请查看汇总表的“{SHEET_STATUS}”和“{SHEET_FINDINGS}”，或运行 xlflow status 生成催报名单。", fg="yellow")
         return 1
     return 0
 

@@ -26,9 +26,10 @@ def status(
 
     示例：xlflow status 回收报表/ --agencies 单位名单.csv --year 2024 --xlsx 催报名单.xlsx
     """
+    from ..merge.chase import write_chase_csv, write_status_xlsx
     from ..merge.consolidate import consolidate
     from ..merge.run import default_identity, input_files
-    from ..status import STATES, chase_list, counts, status_rows, write_chase_csv, write_status_xlsx
+    from ..merge.status import chase_list, counts_line, status_rows
     from ..validate import validate_paths
 
     check_year(year)
@@ -52,9 +53,8 @@ def status(
     width = max((len(r.name) for r in rows), default=8)
     for r in rows:
         detail = r.problems(1) or r.note
-        typer.echo(f"{r.code:<12} {r.name:{chr(12288)}<{width}}  {r.state:{chr(12288)}<6}  {r.file}  {detail}".rstrip())
-    n = counts(rows)
-    typer.echo("合计：" + "，".join(f"{s} {n[s]}" for s in STATES if n[s]))
+        typer.echo(f"{r.code:<12} {r.name:{chr(12288)}<{width}}  {r.state_text:{chr(12288)}<6}  {r.file}  {detail}".rstrip())
+    typer.echo("合计：" + counts_line(rows, "，"))
     chase = chase_list(rows)
     if xlsx is not None:
         write_status_xlsx(xlsx, c, rows)

@@ -9,10 +9,12 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import UsageError
+from ..findings import rule_label, rule_names
+from ..vocab import FILE_STATUS_ZH, SEVERITY_ZH
 from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
 
-STATUS_STYLE = {"valid": ("合格", "green"), "invalid": ("不合格", "red"), "unreadable": ("无法读取", "magenta")}
-SEVERITY_STYLE = {"error": ("错误", "red"), "warning": ("提示", "yellow"), "info": ("信息", "cyan")}
+STATUS_COLOUR = {"valid": "green", "invalid": "red", "unreadable": "magenta"}
+SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
 SAME_CODE_ON_SCREEN = 8
 PROGRESS_FROM = 10  # files; fewer finish before a bar would be useful
 
@@ -23,7 +25,7 @@ def validate(
     agencies: AgenciesOpt = None,
     previous: Annotated[
         Optional[list[Path]],
-        typer.Option("--previous", help="上一年度回收的报表文件夹或上一年度汇总表，用于核对上年结转（S1）和现行有效件数（S2）。可重复。"),
+        typer.Option("--previous", help="上一年度回收的报表文件夹或上一年度汇总表，用于报表定义中需要上年数据的跨年度核对规则。可重复。"),
     ] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="把全部结果写入这个 JSON 文件。")] = None,
     xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", help="把全部问题写入这个 .xlsx 文件（每个问题一行，可筛选）。")] = None,
@@ -47,7 +49,6 @@ def validate(
 
     from ..annotate import annotate_file, annotated_name
     from ..export import FindingsWorkbookWriter, JsonWriter
-    from ..findings import rule_names
     from ..roster import load_roster
     from ..validate import iter_input_files, load_previous, validate_paths
 
@@ -78,7 +79,7 @@ def validate(
         elif path.resolve() in outputs:
             raise UsageError(f"输出文件 {path} 也是输入文件之一，请换一个路径。")
     if prev is not None:
-        out.print(f"上一年度数据：{len(prev)} 个单位（用于规则 S1、S2）")
+        out.print(f"上一年度数据：{len(prev)} 个单位（用于规则 {'、'.join(f.previous_rules)}）")
 
     counts = {"valid": 0, "invalid": 0, "unreadable": 0}
     annotated_names: set[str] = set()
@@ -154,9 +155,7 @@ def _print_result(out, r, quiet: bool, names: dict[str, str]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from ..findings import rule_label
-
-    label, colour = STATUS_STYLE[r.status]
+    label, colour = FILE_STATUS_ZH[r.status], STATUS_COLOUR[r.status]
     who = " ".join(x for x in (r.agency_code, r.agency_name, f"{r.year}年" if r.year else None) if x)
     if not r.findings:
         if not quiet:
@@ -181,7 +180,7 @@ def _print_result(out, r, quiet: bool, names: dict[str, str]) -> None:
         if shown[fd.rule] > SAME_CODE_ON_SCREEN:
             hidden[fd.rule] = hidden.get(fd.rule, 0) + 1
             continue
-        sev, sc = SEVERITY_STYLE[fd.severity]
+        sev, sc = SEVERITY_ZH[fd.severity], SEVERITY_COLOUR[fd.severity]
         where = f"{fd.sheet}!{fd.cell}" if fd.sheet and fd.cell else (fd.sheet or "")
         table.add_row(f"[{sc}]{sev}[/]", escape(rule_label(fd.rule, names)), escape(where), escape(fd.message))
     for rule, n in hidden.items():

@@ -31,6 +31,7 @@ from .spec import (
     ReportSpec,
     ReportTextSpec,
     RuleSpec,
+    ScopesSpec,
     SheetSpec,
     ShowSpec,
     SignoffItemSpec,
@@ -47,6 +48,6 @@ __all__ = [
     "DerivedInstance", "FieldDef", "Form", "LabelDef", "RuleInstance", "SheetDef", "TypeDef",
     "excel_range_list", "ChecksPanelSpec", "DerivedSpec", "FieldSpec", "FormSpec", "GridSpec",
     "LabelSpec", "ReportBlockSpec", "ReportSectionSpec", "ReportSpec", "ReportTextSpec",
-    "RuleSpec", "SheetSpec", "ShowSpec", "SignoffItemSpec", "SignoffSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
+    "RuleSpec", "ScopesSpec", "SheetSpec", "ShowSpec", "SignoffItemSpec", "SignoffSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
     "SummarySpec", "TypeSpec",
 ]

@@ -108,6 +108,14 @@ class _Compiler:
         for what, fid in self.spec.identity.items():
             if fid not in self.fields:
                 raise ValueError(f"identity.{what} 引用了不存在的字段 {fid}")
+        scopes = self.spec.scopes
+        if scopes.own == scopes.summary:
+            raise ValueError("scopes.own 与 scopes.summary 不能相同")
+        if "scope" in self.spec.identity:
+            choices = self.fields[self.spec.identity["scope"]].type.spec.choices
+            missing = [v for v in (scopes.own, scopes.summary) if choices and v not in choices]
+            if missing:
+                raise ValueError(f"scopes 中的“{'、'.join(missing)}”不是统计范围字段的可选项（{'、'.join(choices)}）")
         for s in self.spec.sheets:
             for item in s.signoff.items if s.signoff else ():
                 if item.field is not None and item.field not in self.fields:
@@ -143,6 +151,8 @@ class _Compiler:
                     if (r, c) in occupied:
                         raise ValueError(f"工作表“{s.name}”的 {a1(r, c)} 被重复占用：{occupied[(r, c)]} 与 {what}")
                     occupied[(r, c)] = str(what)
+        for f in fields:
+            f.row_label, f.col_label = _row_col_labels(s, f, labels)
         return SheetDef(s, labels, fields)
 
     def _add_field(self, s, fid, at, type_name, label, stamp, required, labels) -> FieldDef:
@@ -250,6 +260,31 @@ def _label_path(s: SheetSpec, row: int, col: int, labels: list[LabelDef]) -> tup
         head = [max(title)[1]] if title else []
         return tuple(head + [t for _, t in sorted(left)] + [t for _, t in sorted(above)])
     return ()
+
+
+def _row_col_labels(s: SheetSpec, f: FieldDef, labels: list[LabelDef]) -> tuple[str | None, str | None]:
+    """Row label (labels left of the cell) and column label (headers above it) inside the
+    field's table; a field outside any table is labelled by its own label only."""
+    region = None
+    for t in s.tables:
+        r1, c1, r2, c2 = parse_range(t)
+        if r1 <= f.row <= r2 and c1 <= f.col <= c2:
+            region = (r1, c1, r2, c2)
+    if region is None or len(f.label_path) == 1:
+        return " / ".join(f.label_path), None
+    r1, c1, r2, c2 = region
+    left, above = [], []
+    for lb in labels:
+        lr1, lc1, lr2, lc2 = lb.merge or (lb.row, lb.col, lb.row, lb.col)
+        if not (r1 <= lr1 and lr2 <= r2 and c1 <= lc1 and lc2 <= c2):
+            continue
+        if lr1 <= f.row <= lr2 and lc2 < f.col:
+            left.append((lc1, lb.text))
+        elif lc1 <= f.col <= lc2 and lr2 < f.row and (lc1, lc2) != (c1, c2):
+            above.append((lr1, lb.text))
+    row = " / ".join(t for _, t in sorted(left)) or None
+    col = " / ".join(t for _, t in sorted(above)) or None
+    return row, col
 
 
 def _topological(instances: dict[str, DerivedInstance]) -> list[DerivedInstance]:

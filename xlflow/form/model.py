@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import expr as ex
 from ..cells import a1, quote_sheet, range_a1
@@ -19,6 +20,7 @@ from ..errors import FormDefinitionError
 from .spec import FormSpec, RuleSpec, SheetSpec, TypeSpec
 
 _STAMP_VARS = ("agency_name", "agency_code", "year")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class FieldDef:
     stamp: str | None = None
     derived: DerivedInstance | None = None
     required: bool = False
+    # What a finding on this cell names as its row and column inside the field's table (None
+    # outside a table), computed once when the form is compiled.
+    row_label: str | None = None
+    col_label: str | None = None
 
     @property
     def cell(self) -> str:
@@ -156,13 +162,81 @@ class Form:
     def field_for_identity(self, what: str) -> FieldDef:
         return self.fields[self.spec.identity[what]]
 
+    @property
+    def summary_scope(self) -> str:
+        """The scope value of a return that adds up several units (汇总 in the 2021 form)."""
+        return self.spec.scopes.summary
+
+    def value_rule(self, f: FieldDef) -> str:
+        """The rule a value check of field ``f`` enforces (its type's, else the form's)."""
+        return f.type.spec.rule or self.spec.value_rule
+
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, build: Callable[[Form], T]) -> T:
+        """``build(self)``, computed on first call and kept on this form: what a later stage
+        prepares once per form (the reader's plan, the validator's checkers) lives and dies
+        with the form it was made from."""
+        try:
+            return self._memo[build]
+        except KeyError:
+            value = self._memo[build] = build(self)
+            return value
+
+    # -- what each field is for, decided from the definition's structure ------------------------
+    # Nothing here names a field of a particular form: a sheet is a *table* when every field on
+    # it is a number; a number is *summable* unless free text on its own row gives it its
+    # meaning (a category count next to a category name each agency types cannot be added up).
+
     @cached_property
     def input_fields(self) -> list[FieldDef]:
         return [f for f in self.fields.values() if f.is_input]
 
     @cached_property
+    def data_fields(self) -> list[FieldDef]:
+        """Every field a return carries, in form order (stamps are the identity)."""
+        return [f for f in self.fields.values() if f.stamp is None]
+
+    @cached_property
     def numeric_fields(self) -> list[FieldDef]:
-        return [f for f in self.fields.values() if f.type.numeric and f.stamp is None]
+        return [f for f in self.data_fields if f.type.numeric]
+
+    @cached_property
+    def summable_fields(self) -> list[FieldDef]:
+        """Numbers whose sum over units means something, in form order."""
+        out: set[str] = set()
+        for sheet in self.sheets:
+            text_rows = {f.row for f in sheet.fields if f.is_input and f.type.spec.kind == "text"}
+            out.update(f.id for f in sheet.fields if f.stamp is None and f.type.numeric and f.row not in text_rows)
+        return [f for f in self.fields.values() if f.id in out]
+
+    @cached_property
+    def table_sheets(self) -> list[SheetDef]:
+        """Sheets that are numeric tables (the official tables), laid out again in a summary."""
+        return [
+            s for s in self.sheets
+            if s.spec.kind == "form" and s.fields and all(f.type.numeric and f.stamp is None for f in s.fields)
+        ]
+
+    @cached_property
+    def narrative_fields(self) -> list[FieldDef]:
+        """Long free-text sections (what the clerk compiles into the county's own report)."""
+        return [f for f in self.data_fields if f.is_input and f.type.spec.kind == "text" and f.type.spec.multiline]
+
+    @cached_property
+    def date_field(self) -> FieldDef | None:
+        """The return's own date (填报日期), which picks the later of two returns."""
+        return next((f for f in self.data_fields if f.is_input and f.type.spec.kind == "date"), None)
+
+    @cached_property
+    def contact_fields(self) -> list[FieldDef]:
+        """Who to call: the required one-line text fields of a return (填报人, 联系电话 …)."""
+        return [f for f in self.data_fields if f.is_input and f.required and f.type.spec.kind == "text" and not f.type.spec.multiline]
+
+    @cached_property
+    def previous_rules(self) -> list[str]:
+        """Ids of the rules that compare with last year (``needs_previous``), in form order."""
+        return [r.id for r in self.spec.rules if r.needs_previous]
 
     @cached_property
     def fingerprint(self) -> str:

@@ -29,7 +29,7 @@ class TypeSpec(_Spec):
     multiline: bool = False
     num_format: str | None = None
     prompt: str = ""
-    rule: str = "R5"
+    rule: str | None = None  # the rule its value checks are listed under; default the form's value_rule
 
 
 class LabelSpec(_Spec):
@@ -201,14 +201,25 @@ class SummarySpec(_Spec):
 
 
 
+class ScopesSpec(_Spec):
+    """The two values of the identity's scope field: a unit reporting its own figures, and a
+    return that adds up several units (an xlflow summary is one of these)."""
+
+    own: str
+    summary: str
+
+
 class FormSpec(_Spec):
     form_id: str
     version: str
     title: str
     basis: str = ""
     description: str = ""
+    supersedes: str = ""  # the format this one replaces, as clerks call it (2019年试行格式)
     supersedes_markers: list[str] = []
     identity: dict[Literal["agency_name", "agency_code", "year", "scope"], str]
+    scopes: ScopesSpec
+    value_rule: str = ""  # rule id the value checks of every type are listed under (R5), unless a type names its own
     instructions: list[str] = []
     types: dict[str, TypeSpec]
     sets: dict[str, dict[str, str]]

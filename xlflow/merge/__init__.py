@@ -1,33 +1,22 @@
-"""Merge validated returns into the county summary workbook.
+"""Merge validated returns into the county summary workbook, and say who has reported.
 
-``consolidate(results, form, ...)`` decides which returns count and adds them up;
-``build_summary(consolidation)`` lays out the workbook; ``read_summary(path, form)`` reads a
-summary back (a summary is itself an input at the next level). ``docs/merge.md`` explains the
-rules to the clerk.
+``consolidate(results, form, ...)`` decides which returns count and adds them up
+(``xlflow.totals``); ``status_rows(consolidation)`` gives each roster agency's state;
+``build_summary(consolidation)`` lays out the workbook; ``merge_paths`` does all of it for the
+CLI. A summary file itself (its identity, its ``_xlflow`` table, reading it back) is
+``xlflow.summaryfile``. ``docs/merge.md`` explains the rules to the clerk.
 """
 
 from __future__ import annotations
 
-from .consolidate import (
-    ACTION_ZH,
-    CONTAINED,
-    INCLUDED,
-    OUTSIDE,
-    OVERLAP,
-    REJECTED,
-    SUPERSEDED,
-    Consolidation,
-    Entry,
-    TotalCheck,
-    Unit,
-    consolidate,
-)
+from ..vocab import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, OWN_SUMMARY, REJECTED, SUPERSEDED
+from .consolidate import Consolidation, Entry, TotalCheck, Unit, consolidate, decide_year
 from .export import write_long_csv
-from .summary import SUMMARY_KIND, Summary, SummaryError, SummaryRow, read_summary
+from .status import StatusRow, status_rows
 from .workbook import build_summary
 
 __all__ = [
-    "ACTION_ZH", "CONTAINED", "INCLUDED", "OUTSIDE", "OVERLAP", "REJECTED", "SUMMARY_KIND", "SUPERSEDED",
-    "Consolidation", "Entry", "Summary", "SummaryError", "SummaryRow", "TotalCheck", "Unit",
-    "build_summary", "consolidate", "read_summary", "write_long_csv",
+    "CONTAINED", "INCLUDED", "OUTSIDE", "OVERLAP", "OWN_SUMMARY", "REJECTED", "SUPERSEDED",
+    "Consolidation", "Entry", "StatusRow", "TotalCheck", "Unit",
+    "build_summary", "consolidate", "decide_year", "status_rows", "write_long_csv",
 ]

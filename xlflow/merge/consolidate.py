@@ -9,48 +9,39 @@ Rules, applied in this order (documented for the clerk in docs/merge.md):
 2. **Only valid returns are summed** (warnings allowed). Invalid and unreadable files are
    listed with their findings; with a roster, a return from an agency not on it is listed
    and not summed.
-3. **Nothing is counted twice.** A return with scope 汇总 covers its members (transitively,
-   when it is itself an xlflow summary). Summaries covering more units are taken first; a
+3. **Nothing is counted twice.** A summary (the form's summary scope, 汇总 in the 2021 form)
+   covers its members (transitively, when it is an xlflow summary). Summaries covering more units are taken first; a
    unit whose code is already covered by a taken summary is *contained* and excluded; a
    summary that overlaps a taken one without containing it is excluded too (its share of the
    overlap cannot be separated), with the common members named.
-4. The totals are the cell-wise sums of the included units; derived cells are recomputed and
-   every rule that only reads summable numbers is re-run on the totals.
+4. The totals are ``totals.totals`` of the included units (the sum every reader of a summary
+   uses); every rule that only reads summable numbers is re-run on them.
+
+Files are of one year: with ``year`` a file of another is never summed; without it, files of
+two years are refused (``decide_year``). A summary by the consolidating unit itself is never
+one of its inputs (``OWN_SUMMARY``).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from ..errors import UsageError
+from ..findings import finding
 from ..form import Form, RuleInstance
+from ..read.plan import plan_for
 from ..results import FileResult
 from ..roster import Agency
-from .fields import as_number, date_field, numeric_fields, round_total, summable_fields
-from .packed import PackedValues, packed_column
+from ..totals import as_number, totals
+from ..vocab import CONTAINED, INCLUDED, OUTSIDE, OVERLAP, OWN_SUMMARY, REJECTED, SUPERSEDED, render
+from .packed import PackedValues
 
-SUMMARY_SCOPE = "汇总"
-
-# What happened to one file.
-INCLUDED = "included"
-SUPERSEDED = "superseded"
-CONTAINED = "contained"
-OVERLAP = "overlap"
-OUTSIDE = "outside"
-REJECTED = "rejected"
-
-ACTION_ZH = {
-    INCLUDED: "计入汇总",
-    SUPERSEDED: "被替代（未计入）",
-    CONTAINED: "已含在其他汇总中（未重复计入）",
-    OVERLAP: "与其他汇总重叠（未计入）",
-    OUTSIDE: "不在单位名单中（未计入）",
-    REJECTED: "未计入",
-}
+# What happened to one file: the codes of ``vocab`` (``vocab.ACTION_ZH`` has the words).
 _STATUS_RANK = {"valid": 2, "invalid": 1, "unreadable": 0}
 
 
@@ -61,7 +52,7 @@ class Entry:
     result: FileResult
     action: str = REJECTED
     note: str = ""
-    covers: set[str] = field(default_factory=set)  # agency codes a 汇总 return contains
+    covers: set[str] = field(default_factory=set)  # agency codes a summary contains
     in_roster: bool | None = None  # None: no roster given
 
     @property
@@ -73,8 +64,9 @@ class Entry:
         return (self.result.agency_name or "").strip()
 
     @property
-    def is_summary(self) -> bool:
-        return self.result.scope == SUMMARY_SCOPE or bool(self.covers)
+    def is_summary_file(self) -> bool:
+        """A summary workbook written by xlflow (not a return filled in by an agency)."""
+        return self.result.kind == "summary"
 
 
 @dataclass
@@ -98,6 +90,7 @@ class TotalCheck:
     lhs: object = None
     rhs: object = None
     failing_units: list[str] = field(default_factory=list)
+    message: str = ""  # the rule's message filled with the totals (when it does not hold)
 
 
 @dataclass
@@ -133,7 +126,7 @@ class Consolidation:
         """Every expected agency is in the totals (exit code 0 of ``xlflow merge``)."""
         if self.roster is not None:
             return not self.missing
-        return all(e.action in (INCLUDED, SUPERSEDED, CONTAINED) for e in self.entries) and bool(self.units)
+        return all(e.action in (INCLUDED, SUPERSEDED, CONTAINED, OWN_SUMMARY) for e in self.entries) and bool(self.units)
 
 
 def _date_key(value: object) -> str:
@@ -159,7 +152,7 @@ def preference_key(result: FileResult, date_field_id: str | None) -> tuple:
 
 def pick_returns(entries: Sequence[Entry], form: Form) -> dict[str, Entry]:
     """The chosen return per agency code; the others are marked superseded."""
-    df = date_field(form)
+    df = form.date_field
     groups: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         if e.code:
@@ -175,23 +168,22 @@ def pick_returns(entries: Sequence[Entry], form: Form) -> dict[str, Entry]:
     return chosen
 
 
-def summary_coverage(entry: Entry, names: dict[str, str], form: Form) -> set[str]:
-    """Codes a 汇总 return contains: its declared members, and for an xlflow summary every
-    row of its table with their own members (a city summary covers its counties' agencies)."""
+def coverage(entry: Entry, names: Mapping[str, str]) -> set[str]:
+    """Codes a summary contains: the members its result lists (every unit of an xlflow summary,
+    transitively; for a 汇总 return, the members it names, resolved through the roster)."""
     out = {names.get(m.strip(), m.strip()) for m in entry.result.members if m and m.strip()}
-    if entry.result.scope == SUMMARY_SCOPE or out:
-        from .summary import SummaryError, read_summary
-
-        try:
-            summary = read_summary(entry.result.path, form)
-        except (SummaryError, OSError):
-            summary = None
-        if summary is not None:
-            for row in summary.rows:
-                out.add(row.code)
-                out.update(row.members)
     out.discard(entry.code)
     return out
+
+
+def decide_year(results: Sequence[FileResult]) -> int | None:
+    """The reporting year when none was given: the one year every readable file declares.
+    Files of two years are never summed together: the clerk is asked to choose."""
+    years = Counter(r.year for r in results if r.status != "unreadable" and r.year is not None)
+    if len(years) > 1:
+        found = "，".join(f"{y}年 {n} 份" for y, n in sorted(years.items(), key=lambda x: (-x[1], -x[0])))
+        raise UsageError(f"收到的文件属于不同年度（{found}），不能混在一起汇总。请用 --year 指明本次汇总的年度，其他年度的文件将列为未通过。")
+    return next(iter(years), None)
 
 
 def consolidate(
@@ -203,6 +195,11 @@ def consolidate(
     code: str = "",
     name: str = "",
 ) -> Consolidation:
+    """Which results count and what they add up to. Without ``year`` the files must all be of
+    one year (``decide_year``); with it, a file of another year is never summed."""
+    results = list(results)
+    if year is None:
+        year = decide_year(results)
     entries = [Entry(r) for r in results]
     roster_codes = {a.code: a for a in roster} if roster is not None else None
     names = {a.name: a.code for a in roster or ()}
@@ -215,12 +212,23 @@ def consolidate(
         if e.result.status != "valid":
             e.action = REJECTED
             e.note = "报表未通过校验" if e.result.status == "invalid" else "文件无法读取"
-    chosen = pick_returns(entries, form)
+        elif year is not None and e.result.year != year:
+            # Validated without the year (the workspace checks files as they come): the finding
+            # and the status validation would have given with it.
+            e.result.findings.append(finding("wrong-year", expected=year, actual=e.result.year or "未知"))
+            e.result.status = "invalid"
+            e.action, e.note = REJECTED, "报表未通过校验"
+    own = [e for e in entries if e.is_summary_file and code and e.code == code]
+    for e in own:
+        e.action = OWN_SUMMARY
+        e.note = f"这是“{e.name or e.code}”自己的汇总表（例如上次汇总的结果），不作为报表计入"
+    chosen = pick_returns([e for e in entries if e.action != OWN_SUMMARY], form)
     candidates = [e for e in chosen.values() if e.result.status == "valid"]
+    summary_scope = form.summary_scope
     for e in candidates:
-        e.covers = summary_coverage(e, names, form)
+        e.covers = coverage(e, names)
     # Widest summaries first, so a unit inside one is recognised before it is taken alone.
-    candidates.sort(key=lambda e: (not e.is_summary, -len(e.covers), e.code))
+    candidates.sort(key=lambda e: (not (e.result.scope == summary_scope or e.covers), -len(e.covers), e.code))
     covered_by: dict[str, Entry] = {}
     taken: list[Entry] = []
     for e in candidates:
@@ -244,96 +252,50 @@ def consolidate(
     units = [_unit(e, form) for e in taken]
     order = {a.code: i for i, a in enumerate(roster or ())}
     units.sort(key=lambda u: (order.get(u.code, len(order)), u.code))
-    totals = sum_units(units, form)
-    return Consolidation(form, year, code, name, entries, units, totals, check_totals(form, totals, units), list(roster) if roster is not None else None)
+    sums = totals(form, (u.values for u in units))
+    return Consolidation(form, year, code, name, entries, units, sums, check_totals(form, sums, units),
+                         list(roster) if roster is not None else None)
 
 
 def _unit(e: Entry, form: Form) -> Unit:
     values = e.result.values
     if not isinstance(values, PackedValues):  # packed values hold their numbers as summed
         values = dict(values or {})
-        for f in numeric_fields(form):
+        for f in form.numeric_fields:
             values[f.id] = as_number(f, values.get(f.id))
-    scope = e.result.scope or ("汇总" if e.covers else "")
+    scope = e.result.scope or (form.summary_scope if e.covers else "")
     return Unit(e.code, e.name, scope, sorted(e.covers), values, e)
-
-
-def sum_units(units: Sequence[Unit], form: Form) -> dict[str, object]:
-    """Cell-wise sums of every number; numbers that cannot be added across units stay at the
-    form's default, text stays empty. Derived cells are recomputed from the summed inputs."""
-    summable = {f.id for f in summable_fields(form)}
-    totals: dict[str, object] = {}
-    packed = [u.values for u in units if isinstance(u.values, PackedValues)]
-    all_packed = bool(packed) and len(packed) == len(units)
-    for k, f in enumerate(numeric_fields(form)):
-        if f.id in summable:
-            # packed numbers are as_number's already, in numeric_fields order: same sum, same types
-            column = packed_column(packed, k) if all_packed else (as_number(f, u.values.get(f.id)) for u in units)
-            totals[f.id] = round_total(f, sum(column))
-        else:
-            totals[f.id] = f.default if f.default is not None else 0
-    summed_derived = {d.field_id: totals[d.field_id] for d in form.derived if d.field_id in totals}
-    form.compute_derived(totals)
-    for fid, value in summed_derived.items():
-        f = form.fields[fid]
-        if totals.get(fid) is not None:
-            totals[fid] = round_total(f, totals[fid])
-        else:
-            totals[fid] = value
-    return totals
 
 
 def rules_on_totals(form: Form) -> list[RuleInstance]:
     """Rules that read only summable numbers: the ones that say something about a sum."""
-    summable = {f.id for f in summable_fields(form)}
+    summable = {f.id for f in form.summable_fields}
     return [r for r in form.rules if r.live and r.expr.refs and all(ref in summable for ref in r.expr.refs)]
 
 
-def check_totals(form: Form, totals: dict[str, object], units: Sequence[Unit]) -> list[TotalCheck]:
+def check_totals(form: Form, sums: dict[str, object], units: Sequence[Unit]) -> list[TotalCheck]:
+    """Each rule on totals, with the sides of its comparison and, when it fails, its message
+    filled exactly as validation fills it for a single return."""
+    plans = {rp.inst.key: rp for rp in plan_for(form).rules}
     out = []
     for inst in rules_on_totals(form):
-        ok = bool(inst.func(totals, {}))
+        ok = bool(inst.func(sums, {}))
         check = TotalCheck(inst, ok)
-        cmp = inst.expr.comparison()
-        if cmp is not None:
-            check.lhs, check.rhs = cmp[0].evaluate(totals), cmp[2].evaluate(totals)
+        rp = plans[inst.key]
+        if rp.lhs is not None:
+            check.lhs, check.rhs = rp.lhs(sums, {}), rp.rhs(sums, {})
         if not ok:
+            params: dict[str, object] = {**inst.labels, **{r: sums.get(r) for r in rp.refs}}
+            if rp.lhs is not None:
+                params["lhs"], params["rhs"] = check.lhs, check.rhs
+            check.message = render(inst.rule.message, params)
             check.failing_units = [u.name or u.code for u in units if not _holds(inst, u.values)]
         out.append(check)
     return out
 
 
-def _holds(inst: RuleInstance, values: dict[str, object]) -> bool:
+def _holds(inst: RuleInstance, values: Mapping[str, object]) -> bool:
     try:
         return bool(inst.func(values, {}))
     except (TypeError, KeyError):
         return False
-
-
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-
-
-def render_message(inst: RuleInstance, values: dict[str, object], lhs: object, rhs: object) -> str:
-    """A rule's message template filled with the totals ({lhs}, {rhs}, {col_label}, {field id})."""
-
-    def repl(m: re.Match[str]) -> str:
-        key = m.group(1)
-        if key == "lhs":
-            return format_number(lhs)
-        if key == "rhs":
-            return format_number(rhs)
-        if key in inst.labels:
-            return inst.labels[key]
-        if key in values:
-            return format_number(values[key])
-        return m.group(0)
-
-    return _PLACEHOLDER.sub(repl, inst.rule.message)
-
-
-def format_number(value: object) -> str:
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    return "" if value is None else str(value)

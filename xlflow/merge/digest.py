@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-
 from .. import expr as ex
 from ..form import Form
-from .consolidate import Consolidation, Unit, format_number
-from .fields import summable_fields
+from ..vocab import format_number, scope_word
+from .consolidate import Consolidation, Unit
+
 
 @dataclass
 class Measure:
@@ -71,7 +71,7 @@ def load_digest(form: Form) -> Digest:
 
 
 def _generic_digest(form: Form) -> Digest:
-    summable = {f.id for f in summable_fields(form)}
+    summable = {f.id for f in form.summable_fields}
     read = {ref for d in form.derived for ref in d.expr.refs}
     tops = [d.field_id for d in form.derived if d.field_id not in read and d.field_id in summable]
     out = []
@@ -79,14 +79,6 @@ def _generic_digest(form: Form) -> Digest:
         f = form.fields[fid]
         out.append(Breakdown(f"{f.sheet}“{f.label}”合计", f.type.spec.unit, _measure(form, f.label, fid, form.form_id), []))
     return Digest(out, [])
-
-
-def scope_word(name: str) -> str:
-    """全县 / 全市 / 全区 from the consolidating unit's name; 全部单位 otherwise."""
-    for suffix in ("县", "市", "区", "旗", "州", "省"):
-        if name.rstrip("（）()汇总本级人民政府").endswith(suffix):
-            return "全" + suffix
-    return "全部单位"
 
 
 def breakdown_sentence(b: Breakdown, units: Sequence[Unit], totals: dict, scope: str, max_units: int = 60) -> str:

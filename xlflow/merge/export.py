@@ -1,7 +1,7 @@
 """``--csv DIR``: the summary in long format, one line per unit and field.
 
 Columns: agency_code, agency_name, scope, field_id, sheet, cell, label, value. The totals come
-last under the consolidating unit's own code with scope 汇总. UTF-8 with BOM, so Excel on a
+last under the consolidating unit's own code with the form's summary scope (汇总). UTF-8 with BOM, so Excel on a
 Chinese Windows opens it correctly.
 """
 
@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from ..fsutil import atomic_write_bytes
+from ..totals import values_row
+from ..vocab import DEFAULT_UNIT_NAME
 from .consolidate import Consolidation
-from .fields import data_fields, summable_fields
 from .textsafe import safe_csv_cell
 
 HEAD = ("agency_code", "agency_name", "scope", "field_id", "sheet", "cell", "label", "value")
@@ -25,16 +26,17 @@ def _value(v: object) -> object:
 
 
 def long_rows(c: Consolidation):
-    fields = data_fields(c.form)
+    fields = c.form.data_fields
+    ids = tuple(f.id for f in fields)
     for u in c.units:
-        for f in fields:
-            yield (u.code, u.name, u.scope, f.id, f.sheet, f.cell, f.label, _value(u.values.get(f.id)))
-    for f in summable_fields(c.form):
-        yield (c.code, c.name, "汇总", f.id, f.sheet, f.cell, f.label, c.totals.get(f.id))
+        for f, v in zip(fields, values_row(u.values, ids)):
+            yield (u.code, u.name, u.scope, f.id, f.sheet, f.cell, f.label, _value(v))
+    for f in c.form.summable_fields:
+        yield (c.code, c.name, c.form.summary_scope, f.id, f.sheet, f.cell, f.label, c.totals.get(f.id))
 
 
 def csv_filename(c: Consolidation) -> str:
-    return f"{c.name or c.code or '汇总'}_{c.year or ''}年_汇总明细_长表.csv"
+    return f"{c.name or c.code or DEFAULT_UNIT_NAME}_{c.year or ''}年_汇总明细_长表.csv"
 
 
 def write_long_csv(c: Consolidation, out_dir: Path) -> Path:

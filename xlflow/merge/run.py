@@ -19,14 +19,13 @@ from ..form import Form
 from ..fsutil import atomic_write_bytes
 from ..results import FileResult
 from ..roster import Agency
+from ..summaryfile import SummaryError, read_summary
+from ..validate import iter_input_files, load_previous, validate_paths
+from ..vocab import DEFAULT_UNIT_CODE, DEFAULT_UNIT_NAME, LEVEL_SUFFIXES
 from .consolidate import Consolidation, consolidate
 from .export import write_long_csv
-from .fields import date_field
 from .packed import ValueLayout
-from .summary import SummaryError, read_summary
 from .workbook import build_summary
-
-_LEVEL_SUFFIX = ("县", "市", "区", "旗", "州", "省")
 
 
 def default_identity(roster: Sequence[Agency] | None) -> tuple[str, str]:
@@ -34,12 +33,12 @@ def default_identity(roster: Sequence[Agency] | None) -> tuple[str, str]:
     prefix (370829001…370829016 -> 370829, the county's division code) and the names'
     common prefix up to the level word (嘉祥县…局 -> 嘉祥县)."""
     if not roster:
-        return "汇总", "汇总单位"
+        return DEFAULT_UNIT_CODE, DEFAULT_UNIT_NAME
     code = os.path.commonprefix([a.code for a in roster]) if len(roster) > 1 else roster[0].code
     prefix = os.path.commonprefix([a.name for a in roster]) if len(roster) > 1 else roster[0].name
-    cut = max((prefix.rfind(s) for s in _LEVEL_SUFFIX), default=-1)
+    cut = max((prefix.rfind(s) for s in LEVEL_SUFFIXES), default=-1)
     name = prefix[: cut + 1] if cut >= 1 else ""
-    return (code if len(code) >= 2 else "汇总"), (name or "汇总单位")
+    return (code if len(code) >= 2 else DEFAULT_UNIT_CODE), (name or DEFAULT_UNIT_NAME)
 
 
 def _same_file(a: Path, b_stat: os.stat_result) -> bool:
@@ -51,8 +50,6 @@ def _same_file(a: Path, b_stat: os.stat_result) -> bool:
 
 def input_files(paths: Sequence[Path], out: Path | None, form: Form, code: str) -> tuple[list[Path], list[str]]:
     """Spreadsheet files under ``paths`` (as validation finds them), minus our own output."""
-    from ..validate import iter_input_files
-
     files: list[Path] = []
     notes: list[str] = []
     explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
@@ -103,8 +100,8 @@ def merge_paths(
     on_result: Callable[[FileResult], None] | None = None,
     jobs: int = 1,
 ) -> MergeOutcome:
-    from ..validate import load_previous, validate_paths
-
+    """Validate, consolidate, write. Without ``year`` the files must all be of one year
+    (``consolidate.decide_year``): a file of another year is never summed."""
     started = time.perf_counter()
     d_code, d_name = default_identity(roster)
     code, name = (code or d_code).strip(), (name or d_name).strip()
@@ -118,7 +115,7 @@ def merge_paths(
         if on_result is not None:
             on_result(r)
         results.append(slim(r))
-    c = consolidate(results, form, year=year or _year_of(results), roster=roster, code=code, name=name)
+    c = consolidate(results, form, year=year, roster=roster, code=code, name=name)
     atomic_write_bytes(out, build_summary(c))
     csv_path = write_long_csv(c, csv_dir) if csv_dir is not None else None
     return MergeOutcome(c, out, csv_path, notes, time.perf_counter() - started)
@@ -130,11 +127,9 @@ class Slimmer:
     reads (its date, to pick between two returns; who to call, for the 催报 list)."""
 
     def __init__(self, form: Form):
-        from ..status import contact_fields
-
         self.layout = ValueLayout(form)
-        df = date_field(form)
-        self.keep = [f.id for f in contact_fields(form)] + ([df.id] if df else [])
+        df = form.date_field
+        self.keep = [f.id for f in form.contact_fields] + ([df.id] if df else [])
 
     def __call__(self, r: FileResult) -> FileResult:
         if r.values is not None:
@@ -143,9 +138,3 @@ class Slimmer:
             else:
                 r.values = {k: r.values[k] for k in self.keep if k in r.values}
         return r
-
-
-def _year_of(results: Sequence[FileResult]) -> int | None:
-    """Without --year: the year most valid returns declare."""
-    years = [r.year for r in results if r.status == "valid" and r.year]
-    return max(set(years), key=lambda y: (years.count(y), y)) if years else None

@@ -6,26 +6,39 @@ narrative that starts with "=" stays text.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..cells import a1
 from ..results import Finding
-from .consolidate import ACTION_ZH, SUPERSEDED, format_number
-from .digest import load_digest, scope_word, sentences
-from .fields import narrative_fields
+from ..totals import values_row
+from ..vocab import (
+    FILE_STATUS_ZH,
+    SEVERITY_ZH,
+    SHEET_CHARTS,
+    SHEET_FINDINGS,
+    SHEET_STATUS,
+    SHEET_TEXT,
+    STATE_ZH,
+    SUPERSEDED,
+    format_number,
+    scope_word,
+)
+from .consolidate import Consolidation
+from .digest import load_digest, sentences
+from .status import BAD_STATES, counts_line, status_rows
 from .stream import MAX_CELL_TEXT
 
-if TYPE_CHECKING:
-    from .workbook import SummaryBook
 
-SHEET_STATUS = "填报情况"
-SHEET_FINDINGS = "问题清单"
-SHEET_TEXT = "文字汇编"
-SHEET_CHARTS = "图表"
+class Book(Protocol):
+    """What the list sheets need of the workbook being built (``workbook.SummaryBook``)."""
 
-# Same words and columns as ``xlflow validate --xlsx``, so the clerk sees one vocabulary.
-SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
-STATUS_ZH = {"valid": "合格", "invalid": "不合格", "unreadable": "无法读取"}
+    c: Consolidation
+    wb: object
+    fmt: object
+    styles: object
+
+    def write_rows(self, ws, first_row: int, count: int, rows, formats) -> None: ...
+
 
 STATUS_HEAD = ("单位代码", "单位名称", "状态", "处理", "说明", "文件", "SHA-256", "保存程序", "错误", "警告", "提示", "年度", "统计范围")
 STATUS_WIDTHS = (14, 30, 12, 24, 50, 36, 20, 18, 6, 6, 6, 7, 9)
@@ -39,21 +52,18 @@ def _header(ws, fmt, head, widths, row: int = 0) -> None:
         ws.write_string(row, k, text, fmt)
 
 
-def write_status(book: SummaryBook) -> None:
-    from ..status import counts, status_rows
-
+def write_status(book: Book) -> None:
     c, f = book.c, book.fmt
     ws = book.wb.add_worksheet(SHEET_STATUS)
     rows = status_rows(c)
-    n = counts(rows)
-    line = "；".join(f"{state} {n[state]}" for state in ("已提交且通过", "有警告", "未通过", "未提交", "名单外") if n[state])
-    superseded = sum(1 for r in rows if r.action == ACTION_ZH[SUPERSEDED])
+    line = counts_line(rows)
+    superseded = sum(1 for r in rows if r.action == SUPERSEDED)
     ws.write_string(0, 0, f"共收到 {len(c.entries)} 个文件；计入汇总 {len(c.units)} 个单位。{line}" + (f"；被替代的重复报表 {superseded} 份" if superseded else "") + "。", f.title)
     _header(ws, f.head, STATUS_HEAD, STATUS_WIDTHS, row=2)
     for i, r in enumerate(rows, 3):
         res = r.entry.result if r.entry else None
         cells = [
-            r.code, r.name, r.state, r.action, r.note, r.file,
+            r.code, r.name, r.state_text, r.action_text, r.note, r.file,
             res.sha256 if res else "", res.application if res else "",
             str(res.errors) if res else "", str(res.warnings) if res else "",
             str(sum(1 for x in res.findings if x.severity == "info")) if res else "",
@@ -65,21 +75,21 @@ def write_status(book: SummaryBook) -> None:
     ws.autofilter(2, 0, last, len(STATUS_HEAD) - 1)
     ws.freeze_panes(3, 2)
     bad = book.styles.bad()
-    ws.conditional_format(3, 2, last, 2, {"type": "text", "criteria": "begins with", "value": "未", "format": bad})
-    ws.conditional_format(3, 2, last, 2, {"type": "text", "criteria": "begins with", "value": "名单外", "format": bad})
+    for state in BAD_STATES:
+        ws.conditional_format(3, 2, last, 2, {"type": "text", "criteria": "begins with", "value": STATE_ZH[state], "format": bad})
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
 
 
 def _finding_cells(path_name: str, code: str, name: str, year, status: str, x: Finding) -> list[str]:
     return [
-        path_name, code, name, str(year or ""), STATUS_ZH.get(status, status), SEVERITY_ZH.get(x.severity, x.severity), x.rule,
+        path_name, code, name, str(year or ""), FILE_STATUS_ZH.get(status, status), SEVERITY_ZH.get(x.severity, x.severity), x.rule,
         x.sheet or "", x.cell or "", x.field or "", x.row_label or "", x.col_label or "", x.message,
         "" if x.expected is None else format_number(x.expected), "" if x.actual is None else format_number(x.actual),
     ]
 
 
-def write_findings(book: SummaryBook) -> None:
+def write_findings(book: Book) -> None:
     c, f = book.c, book.fmt
     ws = book.wb.add_worksheet(SHEET_FINDINGS)
     _header(ws, f.head, FINDINGS_HEAD, FINDINGS_WIDTHS)
@@ -96,10 +106,10 @@ def write_findings(book: SummaryBook) -> None:
     ws.fit_to_pages(1, 0)
 
 
-def write_narratives(book: SummaryBook) -> None:
+def write_narratives(book: Book) -> None:
     c, f = book.c, book.fmt
     ws = book.wb.add_worksheet(SHEET_TEXT)
-    fields = narrative_fields(c.form)
+    fields = c.form.narrative_fields
     ws.set_column(0, 1, 14)
     ws.set_column(1, 1, 26)
     ws.set_column(2, 2 + max(len(fields), 1), 60)
@@ -117,10 +127,11 @@ def write_narratives(book: SummaryBook) -> None:
     for k, text in enumerate(("单位代码", "单位名称", *(fd.label for fd in fields))):
         ws.write_string(row, k, text, f.head)
 
+    ids = tuple(fd.id for fd in fields)
+
     def rows():
         for u in c.units:
-            texts = (u.values.get(fd.id) for fd in fields)
-            yield [u.code, u.name, *("" if v is None else str(v)[:MAX_CELL_TEXT] for v in texts)]
+            yield [u.code, u.name, *("" if v is None else str(v)[:MAX_CELL_TEXT] for v in values_row(u.values, ids))]
 
     book.write_rows(ws, row + 1, len(c.units), rows(), [f.text] * (2 + len(fields)))
     row += len(c.units)
@@ -130,7 +141,7 @@ def write_narratives(book: SummaryBook) -> None:
     ws.repeat_rows(head_row)
 
 
-def write_charts(book: SummaryBook) -> None:
+def write_charts(book: Book) -> None:
     c = book.c
     digest = load_digest(c.form)
     if not digest.charts:

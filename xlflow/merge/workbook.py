@@ -14,19 +14,18 @@ from datetime import datetime
 
 import xlsxwriter
 
+from .. import summaryfile
 from ..cells import a1, col_index, col_letter, quote_sheet
 from ..form import FieldDef
 from ..template import META_SHEET, Stamp
 from ..template.styles import Styles
 from ..template.writer import DEFAULT_ROW_HEIGHT, wrapped_row_height
-from .consolidate import Consolidation, format_number, render_message
-from .fields import data_fields, numeric_fields, summable_fields, table_sheets
-from .packed import values_row
+from ..totals import values_row
+from ..vocab import SHEET_DETAIL, SHEET_STATUS, SHEET_TOTAL
+from .consolidate import Consolidation
+from .sheets import write_charts, write_findings, write_narratives, write_status
 from .stream import RowTail, cell_value, splice
-from .summary import MEMBER_SEP, TABLE_HEAD, roster_identity, summary_identity
 
-SHEET_TOTAL = "汇总"
-SHEET_DETAIL = "明细"
 DETAIL_LEAD = ("单位代码", "单位名称", "统计范围", "所含单位", "文件")
 DETAIL_FIRST_ROW = 2  # 0-based: row 0 field ids, row 1 labels (filter row), data from row 2
 
@@ -41,15 +40,13 @@ class SummaryBook:
         )
         self.styles = Styles(self.wb)
         self.fmt = _Formats(self.wb)
-        self.numbers = numeric_fields(c.form)
+        self.numbers = c.form.numeric_fields
         self.detail_col = {f.id: len(DETAIL_LEAD) + k for k, f in enumerate(self.numbers)}
         self.total_pos: dict[str, tuple[int, int]] = {}
         self.tails: list[RowTail] = []
 
     # -- whole book ----------------------------------------------------------------------------
     def build(self) -> bytes:
-        from .sheets import write_charts, write_findings, write_narratives, write_status
-
         c = self.c
         year = c.year or 2000
         self.wb.set_properties(
@@ -62,7 +59,7 @@ class SummaryBook:
                 "created": datetime(year, 1, 1),  # fixed: same inputs, same bytes
             }
         )
-        for key, value in summary_identity(c.form, c.year, c.code, c.name).items():
+        for key, value in summaryfile.identity(c.form, c.year, c.code, c.name).items():
             self.wb.set_custom_property(key, value)
         total_ws = self.wb.add_worksheet(SHEET_TOTAL)
         detail_ws = self.wb.add_worksheet(SHEET_DETAIL)
@@ -137,7 +134,7 @@ class SummaryBook:
     # -- 汇总 ----------------------------------------------------------------------------------
     def write_total(self, ws) -> None:
         c, form = self.c, self.c.form
-        tables = table_sheets(form)
+        tables = form.table_sheets
         widths: dict[int, float] = {}
         for s in tables:
             for letters, w in s.spec.columns.items():
@@ -180,8 +177,8 @@ class SummaryBook:
         c = self.c
         text = f"汇总单位：{c.name}（代码 {c.code}）；计入汇总 {len(c.units)} 个单位"
         if c.roster is not None:
-            text += f"；名单内应报 {len(c.roster)} 个，未计入 {len(c.missing)} 个（见“填报情况”）"
-        return text + "。每个数字为“明细”工作表对应列的合计。"
+            text += f"；名单内应报 {len(c.roster)} 个，未计入 {len(c.missing)} 个（见“{SHEET_STATUS}”）"
+        return text + f"。每个数字为“{SHEET_DETAIL}”工作表对应列的合计。"
 
     def write_total_cell(self, ws, offset: int, fd: FieldDef) -> None:
         r, col = offset + fd.row, fd.col
@@ -197,7 +194,7 @@ class SummaryBook:
         self.total_pos[fd.id] = (r, col)
 
     def write_other_totals(self, ws, row: int, table_names: set[str], span: int) -> int:
-        others = [fd for fd in summable_fields(self.c.form) if fd.sheet not in table_names]
+        others = [fd for fd in self.c.form.summable_fields if fd.sheet not in table_names]
         if not others:
             return row
         ws.merge_range(row, 0, row, span, "其他数字汇总", self.styles.label("section"))
@@ -243,7 +240,7 @@ class SummaryBook:
             if chk.ok:
                 note = "通过"
             else:
-                note = render_message(inst, self.c.totals, chk.lhs, chk.rhs)
+                note = chk.message
                 if chk.failing_units:
                     note += f"（本规则在这些单位的报表中也不成立：{'、'.join(chk.failing_units)}）"
                 else:
@@ -259,22 +256,21 @@ class SummaryBook:
         c = self.c
         ws = self.wb.add_worksheet(META_SHEET)
         row = 0
-        identity = summary_identity(c.form, c.year, c.code, c.name)
+        identity = summaryfile.identity(c.form, c.year, c.code, c.name)
         if c.roster is not None:
-            identity.update(roster_identity(len(c.roster), [(a.code, a.name) for a in c.missing]))
+            identity.update(summaryfile.roster_identity(len(c.roster), [(a.code, a.name) for a in c.missing]))
         for key, value in identity.items():
             ws.write_string(row, 0, key)
             ws.write_string(row, 1, value)
             row += 1
         row += 1
-        fields = data_fields(c.form)
-        ids = tuple(fd.id for fd in fields)
-        for k, text in enumerate([*TABLE_HEAD, *(fd.id for fd in fields)]):
+        ids = tuple(fd.id for fd in c.form.data_fields)
+        for k, text in enumerate(summaryfile.table_header(c.form)):
             ws.write_string(row, k, text)
 
         def rows():
             for u in c.units:
-                lead = [u.code, u.name, u.scope, MEMBER_SEP.join(u.members)]
+                lead = summaryfile.row_lead(u.code, u.name, u.scope, u.members)
                 yield lead + [v if type(v) in _NUMBER else cell_value(v) for v in values_row(u.values, ids)]
 
         self.write_rows(ws, row + 1, len(c.units), rows(), [])
@@ -292,7 +288,7 @@ def _height(s) -> int:
 def table_offsets(form) -> list:
     """(table sheet, first row on 汇总) for each numeric table of the form, stacked."""
     out, row = [], TOTAL_FIRST_ROW
-    for s in table_sheets(form):
+    for s in form.table_sheets:
         out.append((s, row))
         row += _height(s) + 1
     return out
@@ -337,4 +333,4 @@ def build_summary(c: Consolidation) -> bytes:
     return SummaryBook(c).build()
 
 
-__all__ = ["SHEET_DETAIL", "SHEET_TOTAL", "SummaryBook", "build_summary", "format_number"]
+__all__ = ["SummaryBook", "build_summary", "table_offsets", "total_positions"]

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..cells import a1
-from ..findings import finding
+from ..findings import finding, old_layout
 from ..results import Finding
 from .book import Book, Grid
 from .plan import FormPlan, LabelPlan, SheetPlan, norm
@@ -85,7 +85,7 @@ def _locate_sheet(book: Book, plan: FormPlan, sp: SheetPlan, out: Placement) -> 
         return
     marker = find_marker(grid, plan)
     if marker:
-        out.findings.append(finding("old-2019-layout", sheet=actual, marker=marker))
+        out.findings.append(old_layout(plan.form, actual, marker))
         out.unreadable = True
         return
     moved = _through_names(book, plan, sp, actual)

@@ -1,7 +1,7 @@
 """Everything the reader and validator derive from a form once, not once per file.
 
 Label positions, field lookups, row/column labels for findings, the split of every rule into
-its two sides: computed on first use for a ``Form`` and kept for the life of the process.
+its two sides: computed on first use for a ``Form`` and kept on it (``Form.memo``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from .. import expr as ex
-from ..cells import parse_range
 from ..expr import PREV
 from ..form import FieldDef, Form, RuleInstance
-from ..template import META_SHEET
+from ..vocab import META_SHEET
 
 _SPACE = re.compile(r"\s+")
 
@@ -69,16 +68,9 @@ class FormPlan:
         return [s.name for s in self.sheets]
 
 
-_plans: dict[int, tuple[Form, FormPlan]] = {}
-
-
 def plan_for(form: Form) -> FormPlan:
-    hit = _plans.get(id(form))
-    if hit is not None and hit[0] is form:
-        return hit[1]
-    plan = _build(form)
-    _plans[id(form)] = (form, plan)  # keeps the form alive so its id is never reused
-    return plan
+    """The form's plan, built on first use and kept on the form (``Form.memo``)."""
+    return form.memo(_build)
 
 
 def _build(form: Form) -> FormPlan:
@@ -89,7 +81,7 @@ def _build(form: Form) -> FormPlan:
         labels = [LabelPlan(lb.row, lb.col, lb.text, norm(lb.text)) for lb in s.labels if not lb.stamped]
         sheets.append(SheetPlan(s.name, labels, list(s.fields)))
         for f in s.fields:
-            row_label[f.id], col_label[f.id] = _row_col_labels(s, f)
+            row_label[f.id], col_label[f.id] = f.row_label, f.col_label
     rules = []
     prev_fields: set[str] = set()
     for inst in form.rules:
@@ -125,28 +117,3 @@ def _message_comparison(e: ex.Expr):
             if isinstance(value, ast.Compare):
                 return ex.parse(ast.unparse(value)).comparison()
     return None
-
-
-def _row_col_labels(sheet, f: FieldDef) -> tuple[str | None, str | None]:
-    """Row label (labels left of the cell) and column label (headers above it) inside the
-    field's table; a field outside any table is labelled by its own label only."""
-    region = None
-    for t in sheet.spec.tables:
-        r1, c1, r2, c2 = parse_range(t)
-        if r1 <= f.row <= r2 and c1 <= f.col <= c2:
-            region = (r1, c1, r2, c2)
-    if region is None or len(f.label_path) == 1:
-        return " / ".join(f.label_path), None
-    r1, c1, r2, c2 = region
-    left, above = [], []
-    for lb in sheet.labels:
-        lr1, lc1, lr2, lc2 = lb.merge or (lb.row, lb.col, lb.row, lb.col)
-        if not (r1 <= lr1 and lr2 <= r2 and c1 <= lc1 and lc2 <= c2):
-            continue
-        if lr1 <= f.row <= lr2 and lc2 < f.col:
-            left.append((lc1, lb.text))
-        elif lc1 <= f.col <= lc2 and lr2 < f.row and (lc1, lc2) != (c1, c2):
-            above.append((lr1, lb.text))
-    row = " / ".join(t for _, t in sorted(left)) or None
-    col = " / ".join(t for _, t in sorted(above)) or None
-    return row, col

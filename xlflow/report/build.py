@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import expr as ex
-from ..expr import LEADING_EQUALS
 from ..form import Form, ReportBlockSpec, ReportSpec, ReportTextSpec
+from ..vocab import LEADING_EQUALS
 from .model import Block, Chart, Paragraph, Report, Section, TableBlock
 from .spec import UNITS, condition, report_spec
 from .tables import sheet_tables
@@ -68,7 +68,7 @@ class Coverage:
 
 
 class UnitRow(Protocol):
-    """One member unit of a county summary (``xlflow.merge.summary`` rows)."""
+    """One member unit of a county summary (``xlflow.summaryfile.SummaryRow``)."""
 
     code: str
     name: str

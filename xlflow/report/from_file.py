@@ -14,7 +14,6 @@ from ..results import Finding, FileResult
 from .build import Coverage, build_report, build_summary_report
 from .model import Report
 
-SUMMARY_SCOPE = "汇总"
 LISTED = 10  # errors listed on a forced report's first page (and by the CLI)
 
 
@@ -34,7 +33,7 @@ class FileReport:
 
     @property
     def is_summary(self) -> bool:
-        return self.result.scope == SUMMARY_SCOPE
+        return self.result.kind == "summary"
 
     def default_path(self, fmt: str) -> Path:
         return self.result.path.parent / (safe_stem(self.model.title) + "." + fmt)
@@ -46,6 +45,9 @@ def finding_line(x: Finding) -> str:
 
 
 def report_from_file(file: Path, form: Form, *, force: bool = False, name: str | None = None) -> FileReport:
+    # Imported here: ``xlflow.cli`` imports this module, and every command would pay for the
+    # reader and the validator at start-up (about 0.1 s of ``xlflow --help``).
+    from ..summaryfile import read_summary
     from ..validate import validate_file
 
     result = validate_file(file, form)
@@ -66,9 +68,7 @@ def report_from_file(file: Path, form: Form, *, force: bool = False, name: str |
             *(finding_line(x) for x in errors[:LISTED]),
             *([f"……另有 {len(errors) - LISTED} 处错误。"] if len(errors) > LISTED else []),
         ]
-    if result.scope == SUMMARY_SCOPE:
-        from ..merge.summary import read_summary
-
+    if result.kind == "summary":
         summary = read_summary(file, form)
         draft = (
             f"草稿：本稿由 xlflow 根据汇总表“{file.name}”（{len(summary.rows)} 个单位）生成，表格和数字取自汇总表；"

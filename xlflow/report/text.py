@@ -8,30 +8,21 @@ printing "地址：，". Groups nest.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from ..errors import FormDefinitionError
+from ..vocab import format_number
 
 _PLACEHOLDER = re.compile(r"\{([^{}\[\]]+)\}")
 
 
 def fmt_number(value: object) -> str:
-    """Numbers as a clerk writes them: 21, 0.35, 1500.5 (no 21.0, no 1e-05)."""
+    """Numbers as a clerk writes them: 21, 0.35, 1500.5 (no 21.0, no 1e-05): ``vocab.format_number``."""
     if isinstance(value, bool):
         return str(int(value))
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value):
-            return str(int(value))
-        text = format(Decimal(repr(value)), "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if isinstance(value, Decimal):
-        return fmt_number(float(value))
-    return str(value)
+    return format_number(value)
 
 
 def fmt_value(value: object) -> str:

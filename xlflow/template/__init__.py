@@ -16,7 +16,8 @@ from xml.sax.saxutils import escape
 
 from ..form import Form
 from ..fsutil import safe_stem
-from .package import ZipPacker, autofit_rows, protect_structure, unzip_parts
+from .cells_xml import autofit_rows
+from .package import ZipPacker, protect_structure, unzip_parts
 from .writer import META_SHEET, Stamp, build_xlsx, identity_properties
 from .paper import narrative_rows
 

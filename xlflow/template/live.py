@@ -28,8 +28,8 @@ from typing import Any
 
 from ..cells import a1, col_letter, quote_sheet
 from ..findings import CATALOG
-from ..expr import LEADING_EQUALS
 from ..form import FieldDef, Form
+from ..vocab import LEADING_EQUALS
 
 # Columns of the metadata sheet's field table: A field id, B sheet, C cell, then the checks.
 ERR, WARN, INFO, VALUE, MISMATCH = 3, 4, 5, 6, 7
@@ -71,8 +71,7 @@ class LiveChecks:
 
     # -- Python: the validator's verdict on the written cells ---------------------------------
     def _evaluate(self) -> None:
-        # Imported here: the validate package imports the reader, which imports this package.
-        from ..validate.policy import check as policy_check
+        from ..validate.policy import check as policy_check  # see tests/test_imports.py
 
         form = self.form
         for f in form.fields.values():
@@ -217,7 +216,7 @@ class LiveChecks:
                 rows.append(PanelRow(code, title, desc, severity, f"SUM({self.meta_ranges(ids, col)})",
                                      sum(source[i] for i in ids)))
 
-        value_rule = next((f.type.spec.rule for f in inputs), "R5")
+        value_rule = form.value_rule(inputs[0]) if inputs else ""
         type_titles = "、".join(dict.fromkeys(f.type.spec.title for f in numbers))
         add(value_rule, "数字的填写",
             f"数字单元格（{type_titles}）不能为空，不能填写“/”“—”“无”等符号或其他文字，不能小于规定的最小值，整数项不能有小数。",
@@ -233,7 +232,7 @@ class LiveChecks:
         decimals = [f for f in numbers if f.type.spec.kind == "decimal" and f.type.spec.decimals is not None]
         add(value_rule, "小数位数",
             "金额的小数位数不能超过规定（" + "、".join(dict.fromkeys(f.type.spec.title for f in decimals)) + "），"
-            "多出的小数常因把“元”当成“万元”。", "warning", decimals, WARN, self.warn)
+            "多出的小数常因单位用错或粘贴了未取整的计算结果。", "warning", decimals, WARN, self.warn)
         texts = [f for f in others if f.type.spec.kind == "text"]
         add(value_rule, "文字以等号开头", "文字不要以“=”开头（Excel会当成公式）；发布的报告会去掉开头的等号。",
             "warning", texts, WARN, self.warn)

@@ -9,7 +9,6 @@ copies cheap: only the few parts that carry the agency's name are compressed aga
 from __future__ import annotations
 
 import io
-import re
 import struct
 import zipfile
 import zlib
@@ -46,23 +45,6 @@ def protect_structure(parts: dict[str, bytes], password: str) -> dict[str, bytes
     if patched == xml:
         raise RuntimeError("xl/workbook.xml 中没有 <bookViews>，无法加结构保护")
     return {**parts, "xl/workbook.xml": patched}
-
-
-def autofit_rows(parts: dict[str, bytes], rows: dict[str, set[int]]) -> dict[str, bytes]:
-    """Rows whose height Excel should keep fitting to their text: xlsxwriter marks every row
-    it sizes as set by hand (customHeight), and Excel never grows such a row when a long
-    narrative is pasted into it. The height stays as laid out until the clerk types."""
-    from .cells_xml import sheet_parts
-
-    names = sheet_parts(parts)
-    out = dict(parts)
-    for sheet, numbers in rows.items():
-        part = names[sheet]
-        xml = out[part]
-        for n in numbers:
-            xml = re.sub(rb'(<row r="%d"[^>]*?) customHeight="1"' % n, rb"\1", xml, count=1)
-        out[part] = xml
-    return out
 
 
 class ZipPacker:

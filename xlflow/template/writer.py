@@ -19,6 +19,7 @@ import xlsxwriter
 from .. import __version__
 from ..cells import a1, col_index, col_letter, parse_a1, parse_range, quote_sheet
 from ..form import FieldDef, Form, RuleInstance, SheetDef, excel_range_list
+from ..vocab import META_SHEET, SEVERITY_ZH
 from .live import ERR, FIRST_ROW, HEADERS, LiveChecks, severity_total
 from .paper import (  # noqa: F401 - DEFAULT_ROW_HEIGHT: the summary workbook imports it from here
     DEFAULT_COL_WIDTH,
@@ -31,8 +32,6 @@ from .paper import (  # noqa: F401 - DEFAULT_ROW_HEIGHT: the summary workbook im
 )
 from .styles import Styles
 
-META_SHEET = "_xlflow"
-SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 @dataclass(frozen=True)
 class Stamp:
     """What makes one copy an agency's own."""
@@ -222,12 +221,12 @@ class _SheetWriter:
             line(row, f"{i}.", self.stamp.fill(text))
             row += 1
         row += 1
-        panel = next((s.name for s in self.form.sheets if s.spec.checks_panel), None)
+        panel = next((s.name for s in self.form.sheets if s.spec.checks_panel is not None), None)
         where = f"（在“{panel}”工作表显示结果）" if panel else ""
         line(row, "", f"自动校验{where}：", self.styles.label("section"))
         row += 1
         for r in self.live.panel_rows():
-            line(row, r.code, f"【{SEVERITY_ZH[r.severity]}】{r.title}：{r.description}")
+            line(row, r.code or "", f"【{SEVERITY_ZH[r.severity]}】{r.title}：{r.description}")
             row += 1
         line(row, "", self.live.after_submission())
 
@@ -278,7 +277,7 @@ class _SheetWriter:
         at: dict[int, str] = {}
         r = r0 + 1
         for row in rows:
-            ws.write_string(r, c0, f"{row.code} {row.title}", st.label("label"))
+            ws.write_string(r, c0, f"{row.code} {row.title}".strip(), st.label("label"))
             ws.write_string(r, c0 + 1, row.description, st.label("label"))
             ws.set_row(r, wrapped_row_height(row.description, width))
             ws.write_string(r, c0 + 2, SEVERITY_ZH[row.severity], st.label("label"))

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..cells import a1
 from ..findings import DERIVED_TEMPLATES, finding, render
-from ..read.plan import FormPlan
+from ..form import Form
+from ..read.plan import FormPlan, plan_for
 from ..results import Finding
 from .policy import Checker, checker, parse_number
 
@@ -37,19 +38,17 @@ class _Input:
     stamped: bool
 
 
-_inputs: dict[int, tuple[FormPlan, list[_Input], list[tuple[str, ...]]]] = {}
+def _prepare(form: Form) -> tuple[list[_Input], list[tuple[str, ...]]]:
+    fields = form.fields
+    inputs = [_Input(fid, checker(f), f.type.numeric, f.stamp is not None) for fid, f in fields.items() if f.derived is None]
+    numeric_refs = [tuple(r for r in rp.refs if fields[r].type.numeric) for rp in plan_for(form).rules]
+    return inputs, numeric_refs
 
 
 def _prepared(plan: FormPlan) -> tuple[list[_Input], list[tuple[str, ...]]]:
-    """Per-field checkers, and per rule the refs whose blank value skips the rule."""
-    hit = _inputs.get(id(plan))
-    if hit is not None and hit[0] is plan:
-        return hit[1], hit[2]
-    fields = plan.form.fields
-    inputs = [_Input(fid, checker(f), f.type.numeric, f.stamp is not None) for fid, f in fields.items() if f.derived is None]
-    numeric_refs = [tuple(r for r in rp.refs if fields[r].type.numeric) for rp in plan.rules]
-    _inputs[id(plan)] = (plan, inputs, numeric_refs)  # keeps the plan alive so its id is never reused
-    return inputs, numeric_refs
+    """Per-field checkers, and per rule the refs whose blank value skips the rule (built once
+    per form, kept on it)."""
+    return plan.form.memo(_prepare)
 
 
 def normalise(

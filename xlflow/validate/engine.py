@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from ..cells import a1
-from ..findings import finding, is_unreadable
+from ..findings import finding, is_unreadable, old_layout
 from ..form import Form
 from ..read import Book, ReadProblem, find_marker, locate, plan_for
 from ..read.archive import MAX_FILE_BYTES
 from ..read.plan import FormPlan
 from ..results import FileResult, Finding
 from ..roster import Agency
+from ..summaryfile import is_summary
 from .checks import derive, normalise, run_rules
 from .identity import check_identity
 from .summary import validate_summary
@@ -85,8 +86,8 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     if book.kind == "xlsm" and "xl/vbaProject.bin" in book.sn.names:
         result.findings.append(finding("file-macros"))
     ident = book.identity
-    if ident.get("xlflow_kind") == "summary":
-        validate_summary(result, form, ident, year=year, roster=roster, previous=previous)
+    if is_summary(ident):
+        validate_summary(result, book, form, year=year, roster=roster, previous=previous)
         return
     form_id = ident.get("xlflow_form_id")
     if form_id and form_id != form.form_id:
@@ -96,15 +97,15 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
         for name in book.sheet_names:
             marker = find_marker(book.grid(name), plan)
             if marker:
-                result.findings.append(finding("old-2019-layout", sheet=name, marker=marker))
+                result.findings.append(old_layout(form, name, marker))
                 return
     elif ident.get("xlflow_fingerprint", form.fingerprint) != form.fingerprint or ident.get("xlflow_form_version", form.version) != form.version:
         result.findings.append(finding("template-outdated", expected=form.version, actual=ident.get("xlflow_form_version", "未知")))
 
     placement = locate(book, plan)
-    if placement.unreadable and book.meta_rows.get("xlflow_kind") == "summary":
+    if placement.unreadable and is_summary(book.meta_rows):
         # A summary whose custom properties were lost (saved as .xls): its metadata sheet says so.
-        validate_summary(result, form, book.meta_rows, year=year, roster=roster, previous=previous)
+        validate_summary(result, book, form, year=year, roster=roster, previous=previous)
         return
     if placement.unreadable and not form_id and any(f.rule in _NO_IDENTITY_UNREADABLE for f in placement.findings):
         what = "；".join(f.message for f in placement.findings if f.rule in _NO_IDENTITY_UNREADABLE)[:200]

@@ -10,6 +10,8 @@ from typing import Any
 from ..form import Form
 from ..results import FileResult
 from ..roster import Agency
+from .engine import validate_file
+from .parallel import use_pool, validate_parallel
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
 
@@ -53,9 +55,6 @@ def validate_paths(
     """Validate every spreadsheet under ``paths``, one at a time (memory stays flat), in input
     order. ``jobs`` > 1 validates in that many processes when there are enough files to gain
     from it (see ``parallel``); the results are the same."""
-    from .engine import validate_file
-    from .parallel import use_pool, validate_parallel
-
     if jobs < 1:
         raise ValueError(f"jobs 应为正整数：{jobs}")
     files = (path for path, skip in iter_input_files(paths) if skip is None)

@@ -19,9 +19,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..form import Form
+from ..form import Form, load_form
 from ..results import FileResult
 from ..roster import Agency
+from .engine import validate_file
 
 MIN_FILES = 100
 MAX_CHUNK = 32
@@ -77,14 +78,10 @@ def _definition_path(form: Form) -> Path:
 
 def _init(form_ref: Form | Path, year, roster, previous) -> None:
     if not isinstance(form_ref, Form):
-        from ..form import load_form
-
         form_ref = load_form(form_ref)
     _worker.update(form=form_ref, year=year, roster=roster, previous=previous)
 
 
 def _validate_chunk(paths: list[Path]) -> list[FileResult]:
-    from .engine import validate_file
-
     w = _worker
     return [validate_file(p, w["form"], year=w["year"], roster=w["roster"], previous=w["previous"]) for p in paths]

@@ -23,13 +23,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from ..expr import LEADING_EQUALS
+from ..findings import CATALOG
 from ..form import FieldDef
+from ..vocab import LEADING_EQUALS, NUMBER_PLACEHOLDERS
 
-PLACEHOLDERS = frozenset(
-    {"/", "\\", "-", "--", "—", "——", "–", "－", "无", "空", "暂无", "没有", "N/A", "n/a", "NA", "null", "NULL",
-     "none", "None", "x", "X", "×", "、", ".", "。", "*"}
-)
 FORMULA_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"})
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -46,8 +43,6 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
-        from ..findings import CATALOG
-
         return CATALOG[self.code].severity == "error"
 
 
@@ -137,7 +132,7 @@ def _number(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
         text = _clean_text(raw)
         if text in FORMULA_ERRORS:
             return None, Problem("value-formula-error", actual=text)
-        if text in PLACEHOLDERS:
+        if text in NUMBER_PLACEHOLDERS:
             return None, Problem("value-placeholder", actual=raw.strip())
         x = parse_number(raw)
         if x is None:

@@ -1,4 +1,4 @@
-"""Last year's numbers, for the rules that compare years (``needs_previous``: S1, S2).
+"""Last year's numbers, for the rules that compare years (``needs_previous`` in the form).
 
 ``--previous`` is a folder or list of last year's returned files, or last year's summary
 workbook (which carries every member's row). Only the fields those rules read are kept, so
@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import UsageError
 from ..form import Form
-from ..read import Book, ReadProblem, plan_for
+from ..read import plan_for
+from ..summaryfile import SummaryError, read_summary
+from .engine import validate_file
+from .inputs import iter_input_files
 
 
 @dataclass
@@ -35,56 +39,35 @@ class Previous:
 
 
 def load_previous(paths: Iterable[str | os.PathLike] | str | os.PathLike, form: Form) -> Previous:
-    from .engine import validate_file
-    from .inputs import iter_input_files
-
+    """Last year's values from ``paths``. A file that cannot serve as last year's data (not
+    readable, no agency) is a ``UsageError`` naming it: a cross-year check that silently ran
+    on fewer agencies than the clerk gave would look like a pass."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    plan = plan_for(form)
-    keep = plan.prev_fields
+    keep = plan_for(form).prev_fields
     prev = Previous()
     for path, skip in iter_input_files(paths):
         if skip is not None:
             continue
-        if _is_summary(path, plan.meta_sheet):
-            _load_summary(prev, path, form, keep)
-            continue
         res = validate_file(path, form)
-        if res.values is None or not res.agency_code:
-            continue
-        prev.by_agency[res.agency_code] = {k: res.values.get(k) for k in keep}
+        if res.values is None:
+            why = "；".join(f.message for f in res.findings[:2]) or "无法读取"
+            raise UsageError(f"--previous 中的 {path.name} 无法作为上一年度数据读取：{why}")
+        if not res.agency_code:
+            raise UsageError(f"--previous 中的 {path.name} 无法识别是哪个单位的报表（没有单位代码），不能用于跨年度核对。")
+        if res.kind == "summary":
+            try:
+                summary = read_summary(path, form)
+            except SummaryError as exc:
+                raise UsageError(f"--previous 中的汇总表无法读取：{exc}") from None
+            for row in summary.rows:
+                prev.by_agency[row.code] = {k: row.values.get(k) for k in keep}
+            # Its own totals too: a city compares a county's summary year on year.
+            prev.by_agency.setdefault(res.agency_code, {k: res.values.get(k) for k in keep})
+        else:
+            prev.by_agency[res.agency_code] = {k: res.values.get(k) for k in keep}
         prev.year = prev.year or res.year
         prev.sources.append(path)
+    if not prev.sources:
+        raise UsageError("--previous 中没有找到上一年度的报表或汇总表（.xlsx/.xlsm/.xls/.ods）。")
     return prev
-
-
-def _is_summary(path: Path, meta_sheet: str) -> bool:
-    try:
-        with Book(path.read_bytes(), meta_sheet) as book:
-            return book.identity.get("xlflow_kind") == "summary"
-    except (ReadProblem, OSError):
-        return False
-
-
-def _load_summary(prev: Previous, path: Path, form: Form, keep: set[str]) -> None:
-    try:
-        from ..merge.summary import read_summary
-
-        summary = read_summary(path, form)
-    except Exception:  # noqa: BLE001 - an unusable summary simply gives no previous values
-        return
-    for row in summary.rows:
-        prev.by_agency[row.code] = {k: row.values.get(k) for k in keep}
-    ident = summary.identity
-    if ident.get("xlflow_agency_code"):
-        # The summary's own totals, for a city comparing a county summary year on year.
-        totals: dict[str, Any] = {}
-        for k in keep:
-            nums = [r.values.get(k) for r in summary.rows if isinstance(r.values.get(k), (int, float))]
-            totals[k] = sum(nums) if nums else None
-        prev.by_agency.setdefault(ident["xlflow_agency_code"], totals)
-    try:
-        prev.year = prev.year or int(ident.get("xlflow_year", ""))
-    except ValueError:
-        pass
-    prev.sources.append(path)
