@@ -5,13 +5,15 @@
 # everything already works, so CI caches / dev machines pay nothing.
 set -euo pipefail
 
-PACKAGES=(libreoffice-calc libreoffice-writer python3-uno poppler-utils fonts-noto-cjk)
+# fonts-crosextra-carlito: metric-compatible with Calibri, the workbooks' default font; without it
+# LibreOffice measures column widths in a wider fallback font and prints every sheet at ~77%.
+PACKAGES=(libreoffice-calc libreoffice-writer python3-uno poppler-utils fonts-noto-cjk fonts-crosextra-carlito)
 
 ready() {
     command -v soffice >/dev/null 2>&1 \
         && /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 \
         && command -v pdftoppm >/dev/null 2>&1 \
-        && { ! command -v fc-list >/dev/null 2>&1 || fc-list :lang=zh | grep -q .; }
+        && { ! command -v fc-list >/dev/null 2>&1 || { fc-list :lang=zh | grep -q . && fc-list | grep -qi carlito; }; }
 }
 
 if ready; then

@@ -43,7 +43,8 @@ else:
 
 from xlflow.cells import a1
 from xlflow.form import Form, load_form
-from xlflow.template import TemplateFactory, template_filename
+from xlflow.template import META_SHEET, TemplateFactory, template_filename
+from xlflow.template.live import VALUE, cached_number, meta_cell
 from xlflow.template.cells_xml import sheet_parts
 
 PH_NAME = "XLFLOWBENCHAGENCYNAMEPLACEHOLDER"
@@ -114,6 +115,12 @@ class ReturnFactory:
             )
             for k, fn in enumerate(shown):
                 targets.setdefault(sheet, []).append((a1(r0 + k, col), "formula", fn))
+        for f in self.form.fields.values():
+            # The live check's normalised value of every number (template/live.py, column G):
+            # a correct return's value as it is; error flags and counts stay 0.
+            if f.stamp is None and f.type.numeric:
+                value = lambda v, p, fid=f.id: cached_number(v[fid])  # noqa: E731
+                targets.setdefault(META_SHEET, []).append((meta_cell(self.form, f.id, VALUE), "formula", value))
         for sheet, cells in targets.items():
             part = sheets[sheet]
             xml = parts[part]

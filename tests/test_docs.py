@@ -32,3 +32,13 @@ def test_every_command_is_documented():
     docs = "".join(p.read_text(encoding="utf-8") for p in DOCS.glob("*.md"))
     for cmd in app.registered_commands:
         assert f"xlflow {cmd.name}" in docs, cmd.name
+
+
+def test_printed_pages_shown_in_the_docs_exist():
+    """docs/printing.md shows the PNGs the print tests make; none missing, none left over."""
+    import re
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    shown = {m for page in docs.glob("*.md") for m in re.findall(r"\(images/([^)]+\.png)\)", page.read_text(encoding="utf-8"))}
+    present = {p.name for p in (docs / "images").glob("*.png")}
+    assert shown and shown == present, (shown - present, present - shown)

@@ -172,3 +172,24 @@ def test_county_draft_docx_marks_the_places_to_write(county_summary, tmp_path):
     marked = [p for p in d.paragraphs if p.text.startswith("【待撰写")]
     assert len(marked) >= 7
     assert all(r.font.highlight_color is not None for p in marked for r in p.runs)
+
+
+def test_county_draft_names_the_units_the_summary_lacks(tmp_path, factory_2023):
+    """Merged with the roster of 16 units from 3 returns: the draft says 13 are not included,
+    names them on page 1 and counts them under every table."""
+    returns = tmp_path / "回收"
+    returns.mkdir()
+    base = {"unit.scope": "本级", "unit.contact": "张三", "unit.phone": "0537-1234567",
+            "s5.text": "存在的主要问题：公开内容不够丰富。改进措施：加强培训。"}
+    for code, name, values in UNITS:
+        (returns / f"{code}_{name}.xlsx").write_bytes(factory_2023.build(name, code, {**base, **values}))
+    roster = Path(__file__).resolve().parents[1] / "xlflow" / "samples" / "jiaxiang_roster.csv"
+    summary = tmp_path / "汇总.xlsx"
+    res = xlflow("merge", returns, "--year", 2023, "--agencies", roster, "--out", summary, "-q")
+    assert res.returncode == 1, res.stdout + res.stderr  # written, but incomplete
+    out = tmp_path / "县报告.md"
+    assert xlflow("report", summary, "--out", out).returncode == 0
+    text = out.read_text(encoding="utf-8")
+    first_page = text[: text.index("## 一、")]
+    assert "本稿只汇总了名单内16个单位中3个单位的数据，另有13个单位未计入（未报送或未通过校验）：嘉祥县发展和改革局" in first_page
+    assert text.count("注：本表为名单内16个单位中3个单位的合计，另有13个单位未计入：") == 3

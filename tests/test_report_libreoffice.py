@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from tests.support.libreoffice import convert, pdf_to_png
-from xlflow.report import build_report, build_summary_report, render
+from tests.printing import is_a4, keep_pngs, page_sizes
+from xlflow.report import Coverage, build_report, build_summary_report, render
 
 SEED = yaml.safe_load((Path(__file__).resolve().parents[1] / "xlflow" / "samples"
                        / "seed_jiaxiang_finance_2023.yaml").read_text(encoding="utf-8"))
@@ -33,8 +34,9 @@ def printed(form, tmp_path_factory):
     agency.write_bytes(render(build_report(form, values), "docx"))
     unit = SimpleNamespace(code=SEED["agency_code"], name=SEED["agency_name"], values=values)
     county = tmp / "county.docx"
+    coverage = Coverage(1, 3, 2, ("嘉祥县财政局", "嘉祥县教育和体育局"))  # 1 of 3 units reported
     county.write_bytes(render(build_summary_report(form, values, [unit], agency_name="嘉祥县人民政府",
-                                                   notices=["草稿：请撰写标记处后再发布。"]), "docx"))
+                                                   notices=["草稿：请撰写标记处后再发布。"], coverage=coverage), "docx"))
     pdfs = convert([agency, county], "pdf", tmp)
     return tmp, pdfs
 
@@ -61,6 +63,8 @@ def test_agency_report_prints(printed):
     assert first[0].stat().st_size > 20_000
     all_pages = pdf_to_png(pdf, tmp / "agency", first_page_only=False, dpi=60)
     assert len(all_pages) == len([p for p in pages if p.strip()])
+    assert all(is_a4(s) for s in page_sizes(pdf))
+    keep_pngs(pdf, "report-agency")
 
 
 @pytest.mark.libreoffice
@@ -70,3 +74,11 @@ def test_county_draft_prints_with_its_notice(printed):
     assert squeeze[0].index("草稿") < squeeze[0].index("嘉祥县人民政府2023年政府信息")
     assert any("【待撰写：（三）政府信息管理情况】" in p for p in squeeze)
     assert pdf_to_png(pdf, tmp / "page1-county", dpi=60)[0].is_file()
+    # Page 1 says that 2 of the 3 units are not included, by name; so does every table.
+    missing = "另有2个单位未计入（未报送或未通过校验）：嘉祥县财政局、嘉祥县教育和体育局"
+    assert squeeze[0].count(missing) == 2  # in the notice box and in the preamble
+    captions = sum(p.count("注：本表为名单内3个单位中1个单位的合计，另有2个单位未计入") for p in squeeze)
+    assert captions == 3  # 表二 (its four blocks print as one table), 表三, 表四
+    assert any("监督保障情况。须写明政务公开工作考核、社会评议和责任追究结果情况" in p for p in squeeze)
+    assert "本报告电子版可在嘉祥县政府门户网站" in squeeze[0]  # the website/contact sentence is carried
+    keep_pngs(pdf, "report-county")

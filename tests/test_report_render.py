@@ -3,7 +3,9 @@ form's layout, a form without a report definition, definition errors, the render
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +15,7 @@ import yaml
 
 from xlflow.errors import FormDefinitionError
 from xlflow.form import load_form
-from xlflow.report import Chart, Paragraph, TableBlock, build_report, build_summary_report, render
+from xlflow.report import Chart, Coverage, Paragraph, TableBlock, build_report, build_summary_report, render
 from xlflow.report.text import fmt_number, render as fill
 
 MINI = Path(__file__).parent / "forms" / "mini-2099.yaml"
@@ -206,12 +208,17 @@ def test_county_draft_sentences_and_places_to_write(form):
     ]
     totals = values_of(form, **{"t3.new.natural": 5, "t3.carried.natural": 1, "unit.phone": None})
     r = build_summary_report(form, totals, units, agency_name="嘉祥县人民政府", year=2024, notices=["草稿"])
-    assert r.draft and r.notices == ["草稿"]
+    assert r.draft and r.notices[0] == "草稿" and r.author == "嘉祥县人民政府"
     assert r.preamble[0].endswith("汇总全县各有关单位政府信息公开工作情况编制而成。")
+    # The county's own website and phone are not in a summary: places to fill, not left out.
+    assert "本报告电子版可在【待填写：报告发布网址】查阅或下载。" in r.preamble[-1]
+    assert "联系电话：【待填写：联系电话】" in r.preamble[-1]
     one = texts(section(r, "一、"))
     assert ("2024年，全县本年新收政府信息公开申请5件（甲局3件、乙局2件），上年结转政府信息公开申请1件（甲局1件）。"
             "本年度办理完结0件，结转下年度继续办理0件。全县未发生政府信息公开行政复议、行政诉讼案件。") in one
     assert "【待撰写：（二）依申请公开情况】" in one
+    # what 监督保障 must cover (国办公开办函〔2021〕30号): the definition's hint in the place to write
+    assert "【待撰写：（五）监督保障情况。须写明政务公开工作考核、社会评议和责任追究结果情况】" in one
     assert texts(section(r, "五、")) == ["【待撰写：五、存在的主要问题及改进情况】"]
     six = texts(section(r, "六、"))
     assert six[0] == "（一）依据《政府信息公开信息处理费管理办法》，全县各单位2024年均未发出信息处理费收费通知，没有收取信息处理费。"
@@ -244,3 +251,53 @@ def test_html_chart_is_svg_with_every_category(form):
     assert "会议公开" in svg and "规划&lt;计划&gt;" in svg and ">12<" in svg and svg.count("<rect") == 2
     md = render(r, "md").decode("utf-8")
     assert "| 会议公开 | 5 |" in md
+
+
+def test_leading_equals_sign_is_not_published(form):
+    r = build_report(form, values_of(form, **{"s1.oversight": "=本单位无监督保障方面的问题。", "s5.text": "＝ 无明显问题。"}))
+    one = texts(section(r, "一、"))
+    assert "本单位无监督保障方面的问题。" in one and not any(t.startswith(("=", "＝")) for t in one)
+    assert texts(section(r, "五、")) == ["无明显问题。"]
+    assert b"=\xe6\x9c\xac" not in render(r, "md")  # "=本"
+
+
+def test_county_draft_says_who_is_missing(form):
+    """9 of 16 units: page 1 (notice and preamble) and every table caption say so, by name."""
+    units = [SimpleNamespace(code=f"{i:03d}", name=f"第{i}局", values=values_of(form)) for i in range(1, 10)]
+    missing = tuple(f"缺{i}局" for i in range(1, 8))
+    coverage = Coverage(9, 16, 7, missing)
+    r = build_summary_report(form, values_of(form), units, agency_name="嘉祥县人民政府", coverage=coverage)
+    statement = "本稿只汇总了名单内16个单位中9个单位的数据，另有7个单位未计入（未报送或未通过校验）：" + "、".join(missing) + "。"
+    assert any(n.startswith(statement) for n in r.notices)
+    assert r.preamble[1].startswith(statement)
+    captions = [b.caption for sec in r.sections for b in sec.blocks if isinstance(b, TableBlock)]
+    assert captions and all(c.startswith("注：本表为名单内16个单位中9个单位的合计，另有7个单位未计入：缺1局、") for c in captions)
+    many = Coverage(9, 30, 21, tuple(f"缺{i}局" for i in range(21)))
+    assert many.caption().endswith("缺7局等。") and "缺20局" in many.statement()
+    assert "全部16个单位" in Coverage(16, 16).statement()
+
+
+def test_docx_properties_are_the_agencys(form):
+    r = build_report(form, values_of(form, **{"s1.proactive": "本年主动公开。"}))
+    doc = docx.Document(io.BytesIO(render(r, "docx")))
+    props = doc.core_properties
+    assert props.title == r.title and props.author == NAME and props.last_modified_by == NAME
+    assert props.comments == "" and "python-docx" not in (props.comments + props.subject + props.keywords)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    assert abs((props.created.replace(tzinfo=None) - now).total_seconds()) < 600  # made now, not in 2013
+    names = zipfile.ZipFile(io.BytesIO(render(r, "docx"))).namelist()
+    assert not any("thumbnail" in n for n in names)
+    app = zipfile.ZipFile(io.BytesIO(render(r, "docx"))).read("docProps/app.xml").decode()
+    assert "Microsoft" not in app and "Normal.dotm" not in app and NAME in app
+
+
+def test_table_headers_break_between_words(form):
+    from xlflow.report.linebreak import lines, words
+
+    assert words("社会公益组织") == ("社会", "公益", "组织") and words("自然人") == ("自然人",)
+    assert words("（三）不予公开") == ("（三）不予", "公开")
+    assert lines("社会公益组织", 4.5) == ["社会公益", "组织"] and lines("自然人", 3.2) == ["自然人"]
+    doc = docx.Document(io.BytesIO(render(build_report(form, values_of(form)), "docx")))
+    t3 = next(t for t in doc.tables if any("申请人情况" in c.text for c in t.rows[0].cells))
+    headers = {c.text for row in t3.rows[:3] for c in row.cells}
+    assert "社会公益\n组织" in headers and "法律服务\n机构" in headers and "自然人" in headers

@@ -66,3 +66,30 @@ def test_missing_and_undecodable_files(tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x81\x30\x81\x30\xff")
     with pytest.raises(RosterError):
         load_roster(path)
+
+
+@pytest.mark.parametrize(
+    "codes, line, shown",
+    [
+        (["3.70829E+08", "3.70829E+08"], 2, "“3.70829E+08”是科学记数法"),  # saved as Excel showed it
+        (["370829001", "3.7083E+11"], 3, "“3.7083E+11”是科学记数法"),
+        (["370829000000", "370829000000"], 3, "像是长代码被Excel按科学记数法（3.70829E+11）取整"),
+        (["0101001", "0101002", "101003"], 4, "“101003”比其他代码短（应为7位，像是0101003丢掉了开头的0；共1个"),
+    ],
+)
+def test_codes_excel_mangled_say_how_to_save_them_as_text(tmp_path, codes, line, shown):
+    path = tmp_path / "名单.csv"
+    path.write_text("单位代码,单位名称\n" + "".join(f"{c},单位{i}\n" for i, c in enumerate(codes)), encoding="utf-8")
+    with pytest.raises(RosterError) as exc:
+        load_roster(path)
+    message = str(exc.value)
+    assert f"第{line}行" in message and shown in message, message
+    assert "设置单元格格式”→“文本”" in message
+
+
+def test_codes_that_only_look_alike_are_kept(tmp_path):
+    """A county's own 12-digit code ends in zeros; codes of different lengths without a shared
+    zero prefix are simply different codes."""
+    path = tmp_path / "名单.csv"
+    path.write_text("code,name\n370829000000,嘉祥县\n370829001001,甲\n7,乙\n12,丙\n", encoding="utf-8")
+    assert [a.code for a in load_roster(path)] == ["370829000000", "370829001001", "7", "12"]

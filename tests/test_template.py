@@ -10,10 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.live_cases import CASES, count
+from tests.returned import CODE, FORM, NAME, clean_values
+from tests.returned import factory as returned_factory
 from xlflow.form import load_form
 from xlflow.template import TemplateFactory, template_filename
 from xlflow.template.package import legacy_password_hash
 from xlflow.template.styles import INPUT_FILL
+from xlflow.validate import validate_file
 
 MINI_FORM = Path(__file__).parent / "forms" / "mini-2099.yaml"
 
@@ -132,13 +136,15 @@ def test_totals_are_formulas_with_correct_cached_values(form, factory):
     assert cached["四、复议诉讼"]["E6"].value == 7
     # R1 live check: the natural column (1 in, 3 out) and so the 总计 column are broken
     assert wc["D34"].value == -2 and wc["D35"].value == "✗" and wc["E35"].value == "✓" and wc["J35"].value == "✗"
-    assert cached["基本信息"]["B14"].value == "有 2 处问题"
+    # two broken R1 columns, and 填报人, 联系电话, 第五部分 still empty
+    assert cached["基本信息"]["B14"].value == "有 5 处问题"
 
 
-def test_blank_template_shows_a_passing_status(xlsx):
+def test_blank_template_does_not_pass(xlsx):
+    """An untouched template is not a valid return: the required fields are empty."""
     cached = openpyxl.load_workbook(io.BytesIO(xlsx), data_only=True)["基本信息"]
-    assert cached["B14"].value == "校验通过"
-    assert cached["B15"].value == "有 1 处提示，请核对"  # section 五 is still empty (S7)
+    assert cached["B14"].value == "有 3 处问题"
+    assert cached["B15"].value == "无"  # S7 is not counted while 第五部分 is an error already
 
 
 def test_identity_is_stored_for_the_reader(xlsx, wb, form):
@@ -169,8 +175,12 @@ def test_print_setup(form, wb):
     for sheet in form.sheets:
         ws = wb[sheet.name]
         assert ws.page_setup.paperSize == 9
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)
+        tall = ws.page_setup.fitToHeight  # absent means 1 (OOXML's default)
+        assert (1 if tall is None else int(tall)) == sheet.spec.fit_pages  # 0: as tall as needed; 表三: 1
         assert (ws.page_setup.orientation == "landscape") == sheet.spec.landscape
+        assert "嘉祥县金融工作服务中心" in ws.oddHeader.left.text and ws.oddHeader.right.text == sheet.name
+        assert "第 &P 页" in ws.oddFooter.center.text
     assert wb["三、依申请公开"].print_title_rows == "$3:$5"
     assert wb["三、依申请公开"].freeze_panes == "D6"
 
@@ -250,3 +260,17 @@ def test_shown_check_marks_use_the_rules_own_comparison(mini_form):
     wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     assert [wb["水果"][c].value for c in ("B10", "C10", "D10")] == ["✓", "✓", "✓"]
     assert openpyxl.load_workbook(io.BytesIO(data))["水果"]["B10"].value == '=IF(B7>=B8,"✓","✗")'
+
+
+@pytest.mark.parametrize("case", [c for c, (_, typed_over) in CASES.items() if not typed_over])
+def test_cached_live_status_is_the_validators_verdict(case, tmp_path):
+    """A program that never recalculates shows the cached status: it must be the validator's."""
+    changes, _ = CASES[case]
+    values = None if changes is None else {**clean_values(), **changes}
+    data = returned_factory().build(NAME, CODE, values) if values is not None else returned_factory().build(NAME, CODE)
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(data)
+    ws = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["基本信息"]
+    r = validate_file(path, FORM, year=2024)
+    assert count(ws["B14"].value, "校验通过") == r.errors, [f.message for f in r.findings]
+    assert count(ws["B15"].value, "无") == r.warnings, [f.message for f in r.findings]

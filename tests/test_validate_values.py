@@ -157,3 +157,13 @@ def test_fast_number_check_gives_the_same_result_as_the_full_policy(raw, which):
 def test_per_field_checker_falls_back_to_the_full_policy_for_everything_else(raw):
     for f in _numeric_types() + [FORM.fields["unit.scope"], FORM.fields["unit.contact"]]:
         assert _outcome(checker(f)(raw)) == _outcome(check(raw, f))
+
+
+def test_narrative_starting_with_equals_is_kept_with_a_warning(tmp_path):
+    """Typed as "=本单位无…" (Excel would take it for a formula): read as text, warned about."""
+    r = run(tmp_path, build(clean_values(**{"s1.oversight": "=本单位无监督保障方面的情况", "s6.other": "＝无"})))
+    assert r.status == "valid"
+    assert [(f.rule, f.field, f.severity) for f in r.findings] == [
+        ("value-leading-equals", "s1.oversight", "warning"), ("value-leading-equals", "s6.other", "warning")]
+    assert "“=本单位无监督保障方面的…”以等号开头" in r.findings[0].message
+    assert r.values["s1.oversight"] == "=本单位无监督保障方面的情况"

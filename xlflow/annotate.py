@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
+from .findings import rule_label, rule_names
 from .fsutil import atomic_write_bytes
 from .results import FileResult
 from .vocab import SEVERITIES, SEVERITY_ZH
@@ -26,9 +27,11 @@ def annotated_name(result: FileResult) -> str:
     return f"{result.path.stem}_校验标注{result.path.suffix.lower()}"
 
 
-def annotate_file(result: FileResult, out_dir: Path, name: str | None = None) -> Path | None:
+def annotate_file(result: FileResult, out_dir: Path, name: str | None = None, names: dict[str, str] | None = None) -> Path | None:
     """Write the annotated copy; None when there is nothing to mark or the file cannot carry
-    comments (unreadable, or an .xls/.ods that openpyxl cannot write back)."""
+    comments (unreadable, or an .xls/.ods that openpyxl cannot write back). ``names`` gives
+    each rule code its Chinese name in the comments (``findings.rule_names(form)``)."""
+    names = names or rule_names()
     if not result.findings or result.status == "unreadable" or result.path.suffix.lower() not in ANNOTATABLE:
         return None
     from openpyxl import load_workbook
@@ -49,10 +52,10 @@ def annotate_file(result: FileResult, out_dir: Path, name: str | None = None) ->
         cell = wb[sheet][ref]
         worst = min(items, key=lambda f: SEVERITIES.index(f.severity)).severity
         cell.fill = PatternFill("solid", start_color=HIGHLIGHT[worst], end_color=HIGHLIGHT[worst])
-        cell.comment = _comment(items, Comment)
+        cell.comment = _comment(items, Comment, names)
     if loose:
         first = next((ws for ws in wb.worksheets if ws.sheet_state == "visible"), wb.worksheets[0])
-        first["A1"].comment = _comment(loose, Comment)
+        first["A1"].comment = _comment(loose, Comment, names)
     out = io.BytesIO()
     wb.save(out)
     target = Path(out_dir) / (name or annotated_name(result))
@@ -60,8 +63,8 @@ def annotate_file(result: FileResult, out_dir: Path, name: str | None = None) ->
     return target
 
 
-def _comment(items, comment_cls):
-    text = "\n".join(f"【{SEVERITY_ZH[f.severity]} {f.rule}】{f.message}" for f in items)
+def _comment(items, comment_cls, names):
+    text = "\n".join(f"【{SEVERITY_ZH[f.severity]}：{rule_label(f.rule, names)}】{f.message}" for f in items)
     c = comment_cls(text, AUTHOR)
     c.width = 360
     c.height = max(80, 40 * len(items) + 20 * (len(text) // 40))

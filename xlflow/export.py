@@ -23,7 +23,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from . import __version__
-from .findings import CATALOG
+from .findings import CATALOG, rule_label, rule_names
 from .form import Form
 from .results import FileResult
 from .vocab import FILE_STATUS_ZH, SEVERITY_ZH
@@ -145,7 +145,7 @@ def write_json(path: Path, form: Form, results: Iterable[FileResult]) -> None:
 
 
 _FINDING_COLUMNS = [
-    ("文件", 40), ("单位代码", 14), ("单位名称", 28), ("年度", 8), ("文件状态", 10), ("级别", 8), ("规则/代码", 18),
+    ("文件", 40), ("单位代码", 14), ("单位名称", 28), ("年度", 8), ("文件状态", 10), ("级别", 8), ("问题（代码）", 30),
     ("工作表", 16), ("单元格", 8), ("字段", 24), ("行标签", 30), ("列标签", 20), ("问题说明", 80), ("应为", 14), ("实际", 14),
 ]
 _FILE_COLUMNS = [
@@ -164,8 +164,9 @@ class FindingsWorkbookWriter:
     """The ``--xlsx`` workbook, rows written as results come (xlsxwriter's constant-memory mode
     keeps only the current row of each sheet in memory)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, names: dict[str, str] | None = None):
         self.path = Path(path)
+        self._names = names or rule_names()
         self._staged = _Staged(self.path)
         self._wb = xlsxwriter.Workbook(
             str(self._staged.tmp),
@@ -190,7 +191,8 @@ class FindingsWorkbookWriter:
             self._fs.write(self._frow, c, _cell(v))
         for f in r.findings:
             self._row += 1
-            cells = [str(r.path), r.agency_code, r.agency_name, r.year, FILE_STATUS_ZH[r.status], SEVERITY_ZH[f.severity], f.rule,
+            cells = [str(r.path), r.agency_code, r.agency_name, r.year, FILE_STATUS_ZH[r.status], SEVERITY_ZH[f.severity],
+                     rule_label(f.rule, self._names),
                      f.sheet, f.cell, f.field, f.row_label, f.col_label, f.message, f.expected, f.actual]
             for c, v in enumerate(cells):
                 self._ws.write(self._row, c, _cell(v))

@@ -161,6 +161,9 @@ _KINDS = [
     FindingKind("value-too-long", "value", "error", "文字过长",
                 "文字有{actual}字，超过了{expected}字的上限。请精简。",
                 "文字超过类型规定的最大长度。"),
+    FindingKind("value-leading-equals", "value", "warning", "文字以等号开头",
+                "文字“{actual}”以等号开头：Excel会把开头的“=”当成公式。发布的报告会去掉这个等号；请删除开头的“=”后重新保存。",
+                "文字单元格的内容以“=”（或全角“＝”）开头，常见于从别处粘贴的段落。文字照常读取；生成报告时去掉开头的等号。"),
     FindingKind("value-not-in-choices", "value", "error", "不是可选项",
                 "单元格填的是“{actual}”。请从下拉列表中选择：{expected}。",
                 "选择类型的单元格中不是规定的选项之一。"),
@@ -206,6 +209,22 @@ def finding(
         row_label=row_label,
         col_label=col_label,
     )
+
+
+def rule_names(form=None) -> dict[str, str]:
+    """Code -> Chinese name, for every code a clerk may see: the catalog's, the form's rules
+    (R1 表三各列勾稽关系 …) and the rules of its derived cells (合计与明细不符)."""
+    names = {k.code: k.title for k in _KINDS}
+    if form is not None:
+        names.update({d.rule: "合计与明细不符" for d in form.derived})
+        names.update({spec.id: spec.title for spec in form.spec.rules})
+    return names
+
+
+def rule_label(code: str, names: dict[str, str]) -> str:
+    """"数字单元格为空（value-blank）": the name first, the stable code after it."""
+    name = names.get(code)
+    return f"{name}（{code}）" if name else code
 
 
 def old_layout(form, sheet: str, marker: str) -> Finding:

@@ -19,6 +19,13 @@ from .errors import RosterError
 CODE_HEADERS = ("code", "单位代码", "代码", "agency_code")
 NAME_HEADERS = ("name", "单位名称", "名称", "agency_name")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")  # "3.70829E+08": Excel's display, saved
+_ROUNDED = re.compile(r"^[1-9]\d{0,5}0{5,}$")  # 370829000000: what 3.70829E+11 reads back as
+SAVE_AS_TEXT = (
+    "Excel把单位代码当成了数字，原来的代码已经丢失。请打开原始名单，选中单位代码列，右键“设置单元格格式”→“文本”，"
+    "重新粘贴或输入代码（也可以在每个代码前加英文单引号'），然后另存为 .xlsx（建议）或“CSV UTF-8”；"
+    "CSV 名单不要再用Excel打开后保存，否则代码会再次被改。"
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ def _parse(path: Path, rows: list[list[str]]) -> list[Agency]:
         for what, text in (("单位代码", code), ("单位名称", name)):
             if _CONTROL.search(text):
                 raise RosterError(f"单位名单 {path} 第{i}行：{what}含有不可见的控制字符。")
+        _check_mangled(path, i, code, seen_code)
         if code in seen_code:
             raise RosterError(f"单位名单 {path} 第{i}行：单位代码“{code}”与第{seen_code[code]}行重复。")
         if name in seen_name:
@@ -97,4 +105,40 @@ def _parse(path: Path, rows: list[list[str]]) -> list[Agency]:
         agencies.append(Agency(code, name, i))
     if not agencies:
         raise RosterError(f"单位名单 {path} 只有表头，没有单位。")
+    _check_lost_zeros(path, agencies)
     return agencies
+
+
+def _check_mangled(path: Path, line: int, code: str, seen_code: dict[str, int]) -> None:
+    """Codes Excel turned into numbers: shown as "3.70829E+08" and saved that way, or read
+    back as 370829000000 (only telling where two units came out the same)."""
+    if _SCIENTIFIC.match(code):
+        raise RosterError(f"单位名单 {path} 第{line}行：单位代码“{code}”是科学记数法。{SAVE_AS_TEXT}")
+    if code in seen_code and _ROUNDED.match(code):
+        raise RosterError(
+            f"单位名单 {path} 第{line}行：单位代码“{code}”与第{seen_code[code]}行相同，"
+            f"像是长代码被Excel按科学记数法（{code[0]}.{code[1:6].rstrip('0') or '0'}E+{len(code) - 1}）取整后的结果。{SAVE_AS_TEXT}"
+        )
+
+
+def _check_lost_zeros(path: Path, agencies: list[Agency]) -> None:
+    """Codes that lost their leading zeros: all digits, of different lengths, and only zero
+    padding gives them the common prefix (the county's) that the longest ones start with."""
+    codes = [a.code for a in agencies]
+    if len(codes) < 2 or not all(c.isdigit() for c in codes):
+        return
+    width = max(len(c) for c in codes)
+    short = [a for a in agencies if len(a.code) < width]
+    if not short:
+        return
+    padded = [c.zfill(width) for c in codes]
+    prefix = padded[0]
+    for c in padded[1:]:
+        while not c.startswith(prefix):
+            prefix = prefix[:-1]
+    if len(prefix) >= 2 and prefix.startswith("0"):
+        first = short[0]
+        raise RosterError(
+            f"单位名单 {path} 第{first.line}行：单位代码“{first.code}”比其他代码短（应为{width}位，"
+            f"像是{first.code.zfill(width)}丢掉了开头的0；共{len(short)}个代码如此）。{SAVE_AS_TEXT}"
+        )

@@ -14,6 +14,7 @@ the numbers a summary stands for are ``totals.totals`` of its rows, for every re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,12 +27,18 @@ from .findings import finding
 from .form import Form
 from .read import Book, ReadProblem
 from .read.archive import MAX_FILE_BYTES
-from .template import META_SHEET
 from .totals import as_number, totals
+from .vocab import META_SHEET
 
 SUMMARY_KIND = "summary"
 TABLE_HEAD = ("agency_code", "agency_name", "scope", "members")
 MEMBER_SEP = ";"
+# With a roster, the summary records who should have reported and who is not in it, so that a
+# report drafted from the summary can say so (xlflow.report.from_file).
+ROSTER_SIZE_KEY = "xlflow_roster_size"
+MISSING_KEY = "xlflow_missing"  # JSON list of [code, name]
+MISSING_COUNT_KEY = "xlflow_missing_count"
+_MISSING_LIMIT = 30000  # characters: a cell holds 32,767
 
 
 class SummaryError(XlflowError):
@@ -50,6 +57,18 @@ def identity(form: Form, year: int | None, code: str, name: str) -> dict[str, st
         "xlflow_generator": f"xlflow {__version__}",
         "xlflow_kind": SUMMARY_KIND,
     }
+
+
+def roster_identity(roster_size: int, missing: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The rows a merge with a roster adds to the metadata: the roster's size and the units not
+    in the summary (the list is cut where a cell would overflow; the count stays exact)."""
+    kept: list[tuple[str, str]] = []
+    for unit in missing:
+        if len(json.dumps([*kept, unit], ensure_ascii=False)) > _MISSING_LIMIT:
+            break
+        kept.append(unit)
+    return {ROSTER_SIZE_KEY: str(roster_size), MISSING_KEY: json.dumps(kept, ensure_ascii=False),
+            MISSING_COUNT_KEY: str(len(missing))}
 
 
 def is_summary(ident: Mapping[str, str]) -> bool:
@@ -96,6 +115,24 @@ class Summary:
     @property
     def name(self) -> str:
         return self.identity.get("xlflow_agency_name", "")
+
+    @property
+    def roster_size(self) -> int | None:
+        """How many units the roster of the merge had; None when it was merged without one."""
+        text = self.identity.get(ROSTER_SIZE_KEY, "")
+        return int(text) if text.isdigit() else None
+
+    @property
+    def missing(self) -> tuple[int, list[tuple[str, str]]] | None:
+        """(count, [(code, name), ...]) of roster units not in the summary; None without roster."""
+        if self.roster_size is None:
+            return None
+        try:
+            units = [(str(c), str(n)) for c, n in json.loads(self.identity.get(MISSING_KEY) or "[]")]
+        except (ValueError, TypeError):
+            units = []
+        count = self.identity.get(MISSING_COUNT_KEY, "")
+        return (int(count) if count.isdigit() else len(units)), units
 
     @property
     def members(self) -> list[str]:

@@ -54,6 +54,9 @@ SHEET_STATUS = "填报情况"
 SHEET_FINDINGS = "问题清单"
 SHEET_TEXT = "文字汇编"
 SHEET_CHARTS = "图表"
+# The very hidden sheet of every workbook xlflow writes (templates and summaries): identity,
+# the field map and, in a template, the live checks.
+META_SHEET = "_xlflow"
 
 # -- what people type for "nothing" ------------------------------------------------------------
 # A narrative that is only one of these counts as empty (``nonblank`` in rules, and the live
@@ -64,6 +67,10 @@ NUMBER_PLACEHOLDERS = frozenset(
     {"/", "\\", "-", "--", "—", "——", "–", "－", "无", "空", "暂无", "没有", "N/A", "n/a", "NA", "null", "NULL",
      "none", "None", "x", "X", "×", "、", ".", "。", "*"}
 )
+
+# A text cell typed or pasted as "=…" (Excel would take it for a formula): kept as text,
+# warned about by validation and the template's live check, left out of the published report.
+LEADING_EQUALS = ("=", "＝")
 
 # -- levels of government ----------------------------------------------------------------------
 # The word that ends the name of a consolidating unit (嘉祥县, 济宁市, 任城区 …), longest level last.

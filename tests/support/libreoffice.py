@@ -48,6 +48,32 @@ _RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 
+# The fonts the clerks' Windows has, as the Noto CJK families Debian ships (.ci installs
+# fonts-noto-cjk). Without these aliases fontconfig answers 宋体 with DejaVu Sans: LibreOffice
+# then sizes rows by DejaVu's line height and draws the Chinese glyphs from a taller fallback
+# font, so the last line of an autofitted cell runs into the cell border on paper.
+_FONT_ALIASES = {
+    "宋体": "Noto Serif CJK SC", "SimSun": "Noto Serif CJK SC", "仿宋": "Noto Serif CJK SC",
+    "FangSong": "Noto Serif CJK SC", "楷体": "Noto Serif CJK SC", "KaiTi": "Noto Serif CJK SC",
+    "黑体": "Noto Sans CJK SC", "SimHei": "Noto Sans CJK SC",
+}
+
+
+def _font_env(tmpdir: str | os.PathLike) -> dict[str, str]:
+    """The environment for soffice: fontconfig with the aliases above on top of the system's."""
+    aliases = "".join(
+        f'<alias binding="same"><family>{name}</family><prefer><family>{to}</family></prefer></alias>'
+        for name, to in _FONT_ALIASES.items()
+    )
+    conf = Path(tmpdir, "fonts.conf")
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include>{aliases}</fontconfig>',
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
 # --convert-to target per short format name: "<extension>:<export filter>".
 # Unknown names are passed through unchanged (e.g. "csv:Text - txt - csv (StarCalc):44,34,76").
 CONVERT_TARGETS = {
@@ -180,7 +206,7 @@ def convert(
         cmd = [soffice, "--headless", "--norestore", "--nolockcheck", _profile_arg(prof),
                "--convert-to", target, "--outdir", str(outdir), *map(str, staged)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+                                start_new_session=True, env=_font_env(tmp))
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -260,7 +286,7 @@ class UnoSession:
                  "--nolockcheck", _profile_arg(profile),
                  f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
                 stdin=subprocess.DEVNULL, stdout=self._logs["soffice"], stderr=subprocess.STDOUT,
-                start_new_session=True)
+                start_new_session=True, env=_font_env(tmp))
             # The venv's PYTHONPATH/PYTHONHOME must not leak into the system python.
             env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
             self._worker = subprocess.Popen(
@@ -312,7 +338,8 @@ class UnoSession:
              cells: Mapping[str, Mapping[str, object]], filter: str | None = None) -> Path:
         """Open ``src``, write ``cells`` ({sheet: {"B3": value}}), recalculate, save to ``dest``.
 
-        int/float -> number, str -> text, "=..." -> formula, None -> cleared.
+        int/float -> number, str -> text, "=..." -> formula, "'..." -> the text after the
+        apostrophe (so "'=abc" is the text "=abc"), None -> cleared.
         ``filter=None`` picks the export filter from ``dest``'s suffix
         (.xlsx "Calc MS Excel 2007 XML", .xls "MS Excel 97", .ods "calc8").
         """

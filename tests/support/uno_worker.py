@@ -83,6 +83,8 @@ def _write(cell, value):
         cell.clearContents(_CLEAR_CONTENT_FLAGS)
     elif isinstance(value, (int, float)):
         cell.setValue(float(value))
+    elif isinstance(value, str) and value.startswith("'"):
+        cell.setString(value[1:])  # as typed with a leading apostrophe: text, even "=…"
     elif isinstance(value, str) and value.startswith("="):
         cell.setFormula(value)
     elif isinstance(value, str):

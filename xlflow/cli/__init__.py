@@ -3,7 +3,8 @@
 Each command lives in its own module in this package and exposes ``register(app)``; modules are
 discovered here, so adding a command is adding a file. The library never imports typer.
 ``XlflowError`` becomes one clear Chinese line (exit 1, or 2 for usage errors) instead of a
-traceback; set XLFLOW_DEBUG=1 to see tracebacks of unexpected errors.
+traceback; set XLFLOW_DEBUG=1 to see tracebacks of unexpected errors. Help and the framework's
+own messages are Chinese too (``_zh.py``); bare ``xlflow`` shows the help.
 """
 
 from __future__ import annotations
@@ -16,14 +17,22 @@ import sys
 import typer
 
 from ..errors import UsageError, XlflowError
+from ._zh import XlflowTyper, ZhGroup, usage_message
 
-app = typer.Typer(
+app = XlflowTyper(
     name="xlflow",
-    help="政府信息公开工作年度报告：生成填报模板、校验回收的报表、汇总全县数据。",
-    no_args_is_help=True,
+    cls=ZhGroup,
+    help="政府信息公开工作年度报告：生成填报模板、校验回收的报表、汇总全县数据，生成年度报告。",
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context) -> None:
+    # Bare "xlflow" is a question, not a mistake: the help, exit 0.
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
 
 
 def _register_commands() -> None:
@@ -41,7 +50,7 @@ _register_commands()
 
 def main() -> None:
     try:
-        rc = app(standalone_mode=False)
+        rc = app(prog_name="xlflow", standalone_mode=False)
         sys.exit(rc if isinstance(rc, int) else 0)
     except UsageError as exc:
         typer.secho(f"用法错误：{exc}", fg="red", err=True)
@@ -57,7 +66,7 @@ def main() -> None:
     except Exception as exc:
         if hasattr(exc, "exit_code") and hasattr(exc, "format_message"):
             # click's usage errors (typer vendors click, so match by shape, not by class)
-            typer.secho(f"用法错误：{_usage_message(exc)}", fg="red", err=True)
+            typer.secho(f"用法错误：{usage_message(exc, sorted(_command_names()))}", fg="red", err=True)
             typer.echo("运行 xlflow --help 或 xlflow <命令> --help 查看用法。", err=True)
             sys.exit(2)
         if os.environ.get("XLFLOW_DEBUG"):
@@ -66,16 +75,5 @@ def main() -> None:
         sys.exit(1)
 
 
-def _usage_message(exc) -> str:
-    name = type(exc).__name__
-    param = getattr(exc, "param", None)
-    opt = "/".join(getattr(param, "opts", []) or []) or getattr(param, "name", "") or ""
-    if name == "MissingParameter":
-        return f"缺少必需的参数 {opt}"
-    if name == "NoSuchOption":
-        return f"没有这个选项：{getattr(exc, 'option_name', '')}"
-    if name == "BadParameter":
-        return f"参数 {opt} 的值不正确：{exc.format_message()}"
-    if name == "UsageError" and "No such command" in exc.format_message():
-        return f"没有这个命令：{exc.format_message().split('No such command')[-1].strip(' .')}"
-    return exc.format_message()
+def _command_names() -> list[str]:
+    return [c.name or c.callback.__name__ for c in app.registered_commands]

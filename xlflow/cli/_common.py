@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import UsageError
+from ..errors import UsageError, XlflowError
 from ..form import DEFAULT_FORM, Form, load_form
 
 FormOpt = Annotated[
@@ -30,3 +30,13 @@ def get_form(ref: str) -> Form:
 def check_year(year: int | None) -> None:
     if year is not None and not (2000 <= year <= 2100):
         raise UsageError(f"年度 {year} 不合理，请填写四位年份，例如 2024。")
+
+
+def require_spreadsheets(paths: list[Path]) -> None:
+    """The same message and exit code (1) in every command for a folder with no spreadsheet:
+    checked before any work, from the same walk validation does."""
+    from ..validate import iter_input_files
+
+    if not any(skip is None for _, skip in iter_input_files(paths)):
+        where = "、".join(str(p) for p in paths)
+        raise XlflowError(f"在 {where} 中没有找到报表文件（.xlsx/.xlsm/.xls/.ods）。请检查路径是否正确。")

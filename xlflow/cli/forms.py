@@ -10,7 +10,7 @@ from ..form import available_forms, load_form
 
 
 def forms(
-    show: Annotated[Optional[str], typer.Argument(help="显示某个报表定义的详细信息（编号或文件路径）。")] = None,
+    show: Annotated[Optional[str], typer.Argument(help="显示某个报表定义的详细信息（编号或文件路径）。", metavar="报表")] = None,
 ) -> None:
     """列出已知的报表定义（内置的，以及环境变量 XLFLOW_FORMS_PATH 指定文件夹中的）。"""
     if show:

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import UsageError
 from ..roster import load_roster
-from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form
+from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
 
 _MARK = {"valid": "✓", "invalid": "✗", "unreadable": "!"}
 
@@ -48,6 +48,7 @@ def merge(
     for p in paths:
         if not p.exists():
             raise UsageError(f"找不到输入路径：{p}")
+    require_spreadsheets(paths)
     f = get_form(form)
     roster = load_roster(agencies) if agencies is not None else None
 

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import UsageError
 from ..roster import load_roster
-from ._common import DEFAULT_FORM_ID, FormOpt, YearOpt, check_year, get_form
+from ._common import DEFAULT_FORM_ID, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
 
 
 def status(
@@ -39,6 +39,7 @@ def status(
     for target, suffix in ((xlsx, ".xlsx"), (csv_path, ".csv")):
         if target is not None and target.suffix.lower() != suffix:
             raise UsageError(f"输出文件应为 {suffix}：{target}")
+    require_spreadsheets(paths)
     f = get_form(form)
     roster = load_roster(agencies)
     code, name = default_identity(roster)

@@ -9,8 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import UsageError
+from ..findings import rule_label, rule_names
 from ..vocab import FILE_STATUS_ZH, SEVERITY_ZH
-from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form
+from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
 
 STATUS_COLOUR = {"valid": "green", "invalid": "red", "unreadable": "magenta"}
 SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -62,6 +63,7 @@ def validate(
             raise UsageError(f"输出文件应为 {suffix}：{target}")
     if annotate is not None and annotate.exists() and not annotate.is_dir():
         raise UsageError(f"--annotate 应为文件夹：{annotate}")
+    require_spreadsheets(paths)
     f = get_form(form)
     roster = load_roster(agencies) if agencies is not None else None
     prev = load_previous(previous, f) if previous else None
@@ -78,15 +80,13 @@ def validate(
             raise UsageError(f"输出文件 {path} 也是输入文件之一，请换一个路径。")
     if prev is not None:
         out.print(f"上一年度数据：{len(prev)} 个单位（用于规则 {'、'.join(f.previous_rules)}）")
-    if not todo:
-        out.print("[red]没有找到可校验的表格文件。[/red]")
-        raise typer.Exit(1)
 
     counts = {"valid": 0, "invalid": 0, "unreadable": 0}
     annotated_names: set[str] = set()
     # Results go to the outputs as they come: memory stays flat however many files there are.
     json_writer = JsonWriter(json_out, f) if json_out is not None else None
-    xlsx_writer = FindingsWorkbookWriter(xlsx_out) if xlsx_out is not None else None
+    names = rule_names(f)
+    xlsx_writer = FindingsWorkbookWriter(xlsx_out, names) if xlsx_out is not None else None
     progress = task = None
     try:
         for r in validate_paths(todo, f, year=year, roster=roster, previous=prev, jobs=jobs):
@@ -96,12 +96,12 @@ def validate(
                 progress = _progress(err, len(todo)) or False
                 task = progress.add_task("校验中", total=len(todo)) if progress else None
             counts[r.status] += 1
-            _print_result(out, r, quiet)
+            _print_result(out, r, quiet, names)
             if annotate is not None and r.findings:
                 name = annotated_name(r)
                 if name in annotated_names:
                     name = f"{r.path.stem}_{r.agency_code or len(annotated_names)}_校验标注{r.path.suffix.lower()}"
-                written = annotate_file(r, annotate, name)
+                written = annotate_file(r, annotate, name, names)
                 if written is not None:
                     annotated_names.add(name)
             r.values = None  # the outputs need findings, not values
@@ -151,7 +151,7 @@ def _progress(console, total: int):
     return p
 
 
-def _print_result(out, r, quiet: bool) -> None:
+def _print_result(out, r, quiet: bool, names: dict[str, str]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -169,7 +169,7 @@ def _print_result(out, r, quiet: bool) -> None:
     out.print(f"[{colour}]{'✓' if r.status == 'valid' else '✗'} {label}[/] {escape(str(r.path))}  {escape(who)}"
               f"  （错误 {r.errors}，提示 {r.warnings}）")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for title in ("级别", "规则", "位置", "说明"):
+    for title in ("级别", "问题", "位置", "说明"):
         table.add_column(title, overflow="fold", no_wrap=title != "说明")
     shown: dict[str, int] = {}
     hidden: dict[str, int] = {}
@@ -182,9 +182,9 @@ def _print_result(out, r, quiet: bool) -> None:
             continue
         sev, sc = SEVERITY_ZH[fd.severity], SEVERITY_COLOUR[fd.severity]
         where = f"{fd.sheet}!{fd.cell}" if fd.sheet and fd.cell else (fd.sheet or "")
-        table.add_row(f"[{sc}]{sev}[/]", fd.rule, escape(where), escape(fd.message))
+        table.add_row(f"[{sc}]{sev}[/]", escape(rule_label(fd.rule, names)), escape(where), escape(fd.message))
     for rule, n in hidden.items():
-        table.add_row("", rule, "", f"……另有 {n} 处同类问题（见 --json/--xlsx/--annotate）")
+        table.add_row("", escape(rule_label(rule, names)), "", f"……另有 {n} 处同类问题（见 --json/--xlsx/--annotate）")
     out.print(table)
 
 

@@ -34,6 +34,8 @@ from .spec import (
     ScopesSpec,
     SheetSpec,
     ShowSpec,
+    SignoffItemSpec,
+    SignoffSpec,
     SummaryBreakdownSpec,
     SummaryChartSpec,
     SummaryPartSpec,
@@ -46,6 +48,6 @@ __all__ = [
     "DerivedInstance", "FieldDef", "Form", "LabelDef", "RuleInstance", "SheetDef", "TypeDef",
     "excel_range_list", "ChecksPanelSpec", "DerivedSpec", "FieldSpec", "FormSpec", "GridSpec",
     "LabelSpec", "ReportBlockSpec", "ReportSectionSpec", "ReportSpec", "ReportTextSpec",
-    "RuleSpec", "ScopesSpec", "SheetSpec", "ShowSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
+    "RuleSpec", "ScopesSpec", "SheetSpec", "ShowSpec", "SignoffItemSpec", "SignoffSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
     "SummarySpec", "TypeSpec",
 ]

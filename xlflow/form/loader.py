@@ -116,6 +116,10 @@ class _Compiler:
             missing = [v for v in (scopes.own, scopes.summary) if choices and v not in choices]
             if missing:
                 raise ValueError(f"scopes 中的“{'、'.join(missing)}”不是统计范围字段的可选项（{'、'.join(choices)}）")
+        for s in self.spec.sheets:
+            for item in s.signoff.items if s.signoff else ():
+                if item.field is not None and item.field not in self.fields:
+                    raise ValueError(f"工作表“{s.name}”的签字栏“{item.label}”引用了不存在的字段 {item.field}")
         dn = [f.defined_name for f in self.fields.values()]
         if len(set(dn)) != len(dn):
             raise ValueError("字段编号把 . 换成 _ 后重名，无法生成定义名称")

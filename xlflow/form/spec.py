@@ -96,15 +96,33 @@ class ChecksPanelSpec(_Spec):
     hint: str
 
 
+class SignoffItemSpec(_Spec):
+    label: str
+    field: str | None = None  # shown from this field (e.g. 填报人); otherwise left blank to sign
+    height: float = 26  # points: room for a signature, or for the seal
+
+
+class SignoffSpec(_Spec):
+    """The block the paper copy is signed and stamped in: a title row (``at``, a range whose
+    width the block takes), then one row per item: its label, and a blank or field-fed cell."""
+
+    at: str
+    title: str
+    items: list[SignoffItemSpec]
+    new_page: bool = False  # printed on a page of its own (never split by a page break)
+
+
 class SheetSpec(_Spec):
     key: str
     name: str = Field(max_length=31)
     kind: Literal["guide", "form"] = "form"
     columns: dict[str, float] = {}
     landscape: bool = False
+    fit_pages: int = Field(0, ge=0)  # printed this many pages tall at most (0: as many as needed)
     repeat_rows: str | None = None
     freeze: str | None = None
     checks_panel: ChecksPanelSpec | None = None
+    signoff: SignoffSpec | None = None
     labels: list[LabelSpec] = []
     fields: list[FieldSpec] = []
     grids: list[GridSpec] = []
@@ -129,6 +147,7 @@ class ReportBlockSpec(_Spec):
     heading: str | None = None  # default: the field's label; "" for none
     run_in: str | None = None  # heading starts the paragraph, joined by this separator
     optional: bool = False  # left out when empty instead of marked as missing
+    hint: str = ""  # county draft: what the part must cover, shown in the place left to write
     fallback: list[ReportTextSpec] = []  # when the field is empty: first sentence whose `when` holds
     summary: list[ReportTextSpec] = []  # county summary: data sentences shown under the heading
     sheet: str | None = None  # table: default the section's sheet

@@ -256,7 +256,10 @@ class SummaryBook:
         c = self.c
         ws = self.wb.add_worksheet(META_SHEET)
         row = 0
-        for key, value in summaryfile.identity(c.form, c.year, c.code, c.name).items():
+        identity = summaryfile.identity(c.form, c.year, c.code, c.name)
+        if c.roster is not None:
+            identity.update(summaryfile.roster_identity(len(c.roster), [(a.code, a.name) for a in c.missing]))
+        for key, value in identity.items():
             ws.write_string(row, 0, key)
             ws.write_string(row, 1, value)
             row += 1

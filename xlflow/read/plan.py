@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .. import expr as ex
 from ..expr import PREV
 from ..form import FieldDef, Form, RuleInstance
-from ..template import META_SHEET
+from ..vocab import META_SHEET
 
 _SPACE = re.compile(r"\s+")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import UsageError
-from .build import MISSING, PLACEHOLDER, build_report, build_summary_report
+from .build import MISSING, PLACEHOLDER, Coverage, build_report, build_summary_report
 from .model import Cell, Chart, Paragraph, Report, Section, Table, TableBlock
 
 FORMATS = ("docx", "md", "html")
@@ -42,6 +42,6 @@ def render(report: Report, fmt: str) -> bytes:
 
 
 __all__ = [
-    "FORMATS", "MISSING", "PLACEHOLDER", "Cell", "Chart", "Paragraph", "Report", "Section", "Table",
+    "FORMATS", "MISSING", "PLACEHOLDER", "Cell", "Coverage", "Chart", "Paragraph", "Report", "Section", "Table",
     "TableBlock", "build_report", "build_summary_report", "render",
 ]

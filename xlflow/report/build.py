@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from .. import expr as ex
 from ..form import Form, ReportBlockSpec, ReportSpec, ReportTextSpec
+from ..vocab import LEADING_EQUALS
 from .model import Block, Chart, Paragraph, Report, Section, TableBlock
 from .spec import UNITS, condition, report_spec
 from .tables import sheet_tables
@@ -27,6 +28,43 @@ PLACEHOLDER_SHORT = "【待撰写】"
 PLACEHOLDER_SHORT_OPTIONAL = "【待撰写（如无可删除本段）】"
 PLACEHOLDER_OPTIONAL = "【待撰写（如无可删除本段）：{what}】"
 MISSING = "【未填写：{what}】"
+TO_FILL = "【待填写：{what}】"  # a county draft: a value of the county itself (网址, 电话…)
+LISTED_UNITS = 8  # missing units named in a table caption; page 1 names them all
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which units a county draft adds up: ``included`` of ``roster_size`` (None when the merge
+    had no roster), and the roster units that are not in it."""
+
+    included: int
+    roster_size: int | None = None
+    missing_count: int = 0
+    missing_names: tuple[str, ...] = ()
+
+    def names(self, limit: int | None = None) -> str:
+        shown = self.missing_names[:limit] if limit else self.missing_names
+        more = self.missing_count > len(shown)
+        return "、".join(shown) + ("等" if more else "")
+
+    def statement(self) -> str:
+        """Page 1: how many units the draft covers, and who is missing, by name."""
+        if self.roster_size is None:
+            return (f"本稿汇总了{self.included}个单位的数据。汇总时没有提供单位名单，无法核对是否有单位未计入；"
+                    "请核对后再发布。")
+        if not self.missing_count:
+            return f"本稿汇总了名单内全部{self.roster_size}个单位的数据。"
+        return (f"本稿只汇总了名单内{self.roster_size}个单位中{self.included}个单位的数据，"
+                f"另有{self.missing_count}个单位未计入（未报送或未通过校验）：{self.names()}。"
+                "表中数字不含这些单位；发布前请补齐，或在报告中如实说明。")
+
+    def caption(self) -> str:
+        if self.roster_size is None:
+            return f"注：本表为{self.included}个单位的合计（未核对单位名单）。"
+        if not self.missing_count:
+            return f"注：本表为名单内全部{self.roster_size}个单位的合计。"
+        return (f"注：本表为名单内{self.roster_size}个单位中{self.included}个单位的合计，"
+                f"另有{self.missing_count}个单位未计入：{self.names(LISTED_UNITS)}。")
 
 
 class UnitRow(Protocol):
@@ -51,7 +89,12 @@ class _Context:
         def lookup(name: str) -> str | None:
             if name.startswith(UNITS):
                 return self.units_text(name[len(UNITS):], item)
-            return base(name)
+            value = base(name)
+            if not value and self.units is not None and name in self.form.fields and not self.form.fields[name].type.numeric:
+                # The county's own 网址 or 电话 is not in the summary: a place to fill, so the
+                # sentence that carries it is not silently left out of the draft.
+                return TO_FILL.format(what=self.form.fields[name].label)
+            return value
 
         return render(template, lookup)
 
@@ -70,6 +113,12 @@ class _Context:
         return ""
 
 
+def published(text: str) -> str:
+    """A narrative as it may be published: a leading "=" (typed so Excel keeps the paragraph as
+    text, or pasted from elsewhere; validation warns about it) is not part of the text."""
+    return text.lstrip().lstrip("".join(LEADING_EQUALS)).lstrip()
+
+
 def _identity(form: Form, values: Mapping[str, Any], what: str) -> str:
     fid = form.spec.identity.get(what)
     return fmt_value(values.get(fid)) if fid else ""
@@ -82,18 +131,27 @@ def build_report(form: Form, values: Mapping[str, Any], *, agency_name: str | No
     ctx = _context(form, values, agency_name, year, None)
     preamble = [ctx.fill(p) for p in ctx.spec.preamble]
     sections = [_section(ctx, sec) for sec in ctx.spec.sections]
-    return Report(ctx.fill(ctx.spec.title), preamble, sections, list(notices))
+    return Report(ctx.fill(ctx.spec.title), preamble, sections, list(notices), author=ctx.extra["agency_name"])
 
 
 def build_summary_report(form: Form, values: Mapping[str, Any], units: Sequence[UnitRow], *,
                          agency_name: str | None = None, year: int | None = None,
-                         notices: Sequence[str] = ()) -> Report:
-    """The county's draft report: numbers from the summary, narrative left to the clerk."""
+                         notices: Sequence[str] = (), coverage: Coverage | None = None) -> Report:
+    """The county's draft report: numbers from the summary, narrative left to the clerk.
+    Which units the numbers cover (``coverage``) is stated on page 1 and under every table."""
     values = dict(values)
-    ctx = _context(form, values, agency_name, year, list(units))
+    units = list(units)
+    coverage = coverage or Coverage(len(units))
+    ctx = _context(form, values, agency_name, year, units)
     preamble = [ctx.fill(p) for p in (ctx.spec.summary_preamble or ctx.spec.preamble)]
+    preamble.insert(min(1, len(preamble)), coverage.statement())
     sections = [_section(ctx, sec) for sec in ctx.spec.sections]
-    return Report(ctx.fill(ctx.spec.title), preamble, sections, list(notices), draft=True)
+    for sec in sections:
+        for block in sec.blocks:
+            if isinstance(block, TableBlock):
+                block.caption = coverage.caption()
+    return Report(ctx.fill(ctx.spec.title), preamble, sections, [*notices, coverage.statement()], draft=True,
+                  author=ctx.extra["agency_name"])
 
 
 def _context(form, values, agency_name, year, units) -> _Context:
@@ -130,7 +188,7 @@ def _heading(ctx: _Context, b: ReportBlockSpec) -> str:
 
 def _text(ctx: _Context, b: ReportBlockSpec) -> list[Paragraph]:
     heading = _heading(ctx, b)
-    text = fmt_value(ctx.values.get(b.field)) or ctx.first_true(b.fallback)
+    text = published(fmt_value(ctx.values.get(b.field))) or ctx.first_true(b.fallback)
     if not text:
         if b.optional:
             return []
@@ -169,7 +227,7 @@ def _draft_text(ctx: _Context, b: ReportBlockSpec) -> list[Paragraph]:
         ctx.fill(t.text, t.item) for t in b.summary if condition(ctx.form, t.when).holds(ctx.values)
     ]
     data = "".join(s for s in sentences if s)
-    hole = (PLACEHOLDER_OPTIONAL if b.optional else PLACEHOLDER).format(what=what)
+    hole = (PLACEHOLDER_OPTIONAL if b.optional else PLACEHOLDER).format(what=what + (f"。{b.hint}" if b.hint else ""))
     if b.run_in is not None:
         if not data:  # the heading already says what to write
             hole = (PLACEHOLDER_SHORT_OPTIONAL if b.optional else PLACEHOLDER_SHORT) if heading else hole

@@ -8,16 +8,21 @@ column proportions; the category breakdown as a native bar chart.
 from __future__ import annotations
 
 import io
+import re
+from datetime import datetime, timezone
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .docx_chart import add_chart
+from .linebreak import column_widths, lines, longest_word, two_lines
 from .model import Chart, Paragraph, Report, Table, TableBlock
 
 LATIN = "Times New Roman"
@@ -36,8 +41,7 @@ def render_docx(report: Report) -> bytes:
     doc = Document()
     _page(doc)
     _base_styles(doc)
-    doc.core_properties.title = report.title
-    doc.core_properties.author = "xlflow"
+    _properties(doc, report)
     if report.notices:
         _notices(doc, report.notices)
     _title(doc, report.title)
@@ -49,7 +53,7 @@ def render_docx(report: Report) -> bytes:
             if isinstance(block, Paragraph):
                 _paragraph_block(doc, block)
             elif isinstance(block, TableBlock):
-                _table(doc, block.table)
+                _table(doc, block.table, block.caption)
             elif isinstance(block, Chart):
                 p = doc.add_paragraph()
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -59,6 +63,34 @@ def render_docx(report: Report) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+# -- document properties ---------------------------------------------------------------------
+
+_APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Company>{company}</Company></Properties>"
+)
+
+
+def _properties(doc, report: Report) -> None:
+    """The agency's document, not python-docx's: its title and name, made now; the default
+    template's description, dates, application name and thumbnail picture go."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    props = doc.core_properties
+    props.title = report.title
+    props.author = props.last_modified_by = report.author
+    props.subject = props.keywords = props.category = props.comments = ""
+    props.created = props.modified = now
+    props.revision = 1
+    package = doc.part.package
+    for rid, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            package.rels.pop(rid)  # a part is saved only while something relates to it
+        elif rel.reltype == RT.EXTENDED_PROPERTIES:
+            rel.target_part._blob = _APP_XML.format(company=escape(report.author)).encode("utf-8")
 
 
 # -- page and styles -------------------------------------------------------------------------
@@ -139,13 +171,25 @@ def _title(doc, text: str) -> None:
     _run(p, text, TITLE_FONT, TITLE_SIZE, bold=True)
 
 
+_TO_WRITE = re.compile(r"(【[^】]*】)")
+
+
 def _para(doc, text: str, font: str = BODY_FONT, keep_with_next: bool = False):
     p = doc.add_paragraph()
     p.paragraph_format.first_line_indent = BODY_SIZE * 2
     p.paragraph_format.keep_with_next = keep_with_next
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    _run(p, text, font, BODY_SIZE)
+    for piece in _TO_WRITE.split(text):
+        if piece:
+            run = _run(p, piece, font, BODY_SIZE)
+            if _TO_WRITE.fullmatch(piece):  # a place left to write or fill, inside a sentence
+                _mark(run)
     return p
+
+
+def _mark(run) -> None:
+    run.font.color.rgb = RED
+    run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
 def _paragraph_block(doc, block: Paragraph) -> None:
@@ -154,8 +198,7 @@ def _paragraph_block(doc, block: Paragraph) -> None:
     elif block.role == "placeholder":
         p = _para(doc, block.text)
         for r in p.runs:
-            r.font.color.rgb = RED
-            r.font.highlight_color = WD_COLOR_INDEX.YELLOW
+            _mark(r)
     else:
         _para(doc, block.text)
 
@@ -174,19 +217,19 @@ def _notices(doc, notices: list[str]) -> None:
 
 # -- tables ----------------------------------------------------------------------------------
 
-def _table(doc, table: Table) -> None:
+def _table(doc, table: Table, caption: str = "") -> None:
     grid = doc.add_table(rows=table.n_rows, cols=table.n_cols)
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False  # a fixed layout: Word keeps the form's column proportions
-    total = sum(table.widths) or 1.0
-    widths = [int(TEXT_WIDTH * w / total) for w in table.widths]
+    size = Pt(10.5) if table.n_cols <= 6 else Pt(9)
+    margin = Cm(0.08)
+    widths = _column_widths(table, size, margin)
     for i, col in enumerate(grid.columns):
         col.width = widths[i]
         for cell in col.cells:
             cell.width = widths[i]
-    _cell_margins(grid, Cm(0.08))
-    size = Pt(10.5) if table.n_cols <= 6 else Pt(9)
+    _cell_margins(grid, margin)
     last_row = table.n_rows - 1
     for c in table.cells:
         cell = grid.cell(c.row, c.col)
@@ -198,9 +241,14 @@ def _table(doc, table: Table) -> None:
         p.paragraph_format.first_line_indent = Pt(0)
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c.style == "label" else WD_ALIGN_PARAGRAPH.CENTER
         # Keeps a table that fits on one page from being split (Word moves it whole).
-        p.paragraph_format.keep_with_next = c.row + c.rowspan - 1 < last_row
+        p.paragraph_format.keep_with_next = c.row + c.rowspan - 1 < last_row or bool(caption)  # caption too
         if c.text:
-            _run(p, c.text, TABLE_FONT, size, bold=c.style == "header")
+            room = sum(widths[c.col:c.col + c.colspan]) - 2 * margin
+            run = None
+            for line in lines(c.text, room / size - _SAFETY_EM):
+                if run is not None:
+                    run.add_break()  # the line ends between two words
+                run = _run(p, line, TABLE_FONT, size, bold=c.style == "header")
     for i, row in enumerate(grid.rows):
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
@@ -209,7 +257,29 @@ def _table(doc, table: Table) -> None:
         tr_pr.append(height)
         if i < _repeating_header_rows(table):
             tr_pr.append(OxmlElement("w:tblHeader"))
+    if caption:
+        p = doc.add_paragraph()
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        p.paragraph_format.space_before = Pt(3)
+        _run(p, caption, TABLE_FONT, Pt(10.5))
     doc.add_paragraph()
+
+
+_SAFETY_EM = 0.2  # a line a little shorter than the cell: fonts differ between Word, WPS and LibreOffice
+
+
+def _column_widths(table: Table, size, margin) -> list[int]:
+    """The form's column proportions over the text width, each column widened (where others can
+    spare the room) to its longest word, and to two lines for a header (cells of that column
+    alone)."""
+    total = sum(table.widths) or 1.0
+    widths = [TEXT_WIDTH * w / total for w in table.widths]
+    needs = [0.0] * table.n_cols
+    for c in table.cells:
+        if c.colspan == 1 and c.text:
+            em = two_lines(c.text) if c.style == "header" else longest_word(c.text)
+            needs[c.col] = max(needs[c.col], (em + _SAFETY_EM) * size + 2 * margin)
+    return [int(w) for w in column_widths(widths, needs)]
 
 
 def _cell_margins(grid, side) -> None:

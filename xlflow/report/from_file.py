@@ -11,7 +11,7 @@ from ..errors import XlflowError
 from ..form import Form
 from ..fsutil import safe_stem
 from ..results import Finding, FileResult
-from .build import build_report, build_summary_report
+from .build import Coverage, build_report, build_summary_report
 from .model import Report
 
 LISTED = 10  # errors listed on a forced report's first page (and by the CLI)
@@ -74,8 +74,11 @@ def report_from_file(file: Path, form: Form, *, force: bool = False, name: str |
             f"草稿：本稿由 xlflow 根据汇总表“{file.name}”（{len(summary.rows)} 个单位）生成，表格和数字取自汇总表；"
             "标有【待撰写】的段落请撰写后删除标记，并删除本提示框，再发布。"
         )
+        missing = summary.missing
+        coverage = Coverage(len(summary.rows)) if missing is None else Coverage(
+            len(summary.rows), summary.roster_size, missing[0], tuple(n for _, n in missing[1]))
         model = build_summary_report(form, result.values, summary.rows, agency_name=name or result.agency_name,
-                                     year=result.year, notices=[*notices, draft])
+                                     year=result.year, notices=[*notices, draft], coverage=coverage)
     else:
         model = build_report(form, result.values, agency_name=name or result.agency_name, year=result.year,
                              notices=notices)

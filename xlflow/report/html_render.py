@@ -27,6 +27,7 @@ table.form { border-collapse: collapse; margin: .5em auto 1em; width: 100%; tabl
 table.form td { border: 1px solid #000; padding: 2px 3px; text-align: center; vertical-align: middle; }
 table.form td.label { text-align: left; }
 table.form td.header { font-weight: bold; }
+p.caption { text-indent: 0; font-size: 10.5pt; margin: -.5em 0 1em; }
 figure.chart { margin: .5em auto 1em; text-align: center; }
 """
 
@@ -49,6 +50,8 @@ def render_html(report: Report) -> bytes:
                 out.append(paragraph_html(block))
             elif isinstance(block, TableBlock):
                 out.append(table_html(block.table))
+                if block.caption:
+                    out.append(f'<p class="caption">{escape(block.caption)}</p>')
             elif isinstance(block, Chart):
                 out.append(f'<figure class="chart">{chart_svg(block)}</figure>')
     out.append("</body></html>")

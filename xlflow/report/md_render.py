@@ -44,6 +44,8 @@ def render_md(report: Report) -> bytes:
                     out += [_md_escape(block.text), ""]
             elif isinstance(block, TableBlock):
                 out += [table_html(block.table), ""]
+                if block.caption:
+                    out += [_md_escape(block.caption), ""]
             elif isinstance(block, Chart):
                 out += chart_md(block) + [""]
     return ("\n".join(out).rstrip("\n") + "\n").encode("utf-8")

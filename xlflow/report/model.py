@@ -68,6 +68,7 @@ class Chart:
 @dataclass
 class TableBlock:
     table: Table
+    caption: str = ""  # printed under the table (a county draft: which units it adds up)
 
 
 Block = Union[Paragraph, TableBlock, Chart]
@@ -86,4 +87,5 @@ class Report:
     sections: list[Section]
     notices: list[str] = field(default_factory=list)  # shown boxed on the first page
     draft: bool = False  # a county draft with places left for the clerk to write
+    author: str = ""  # the agency (document properties)
 

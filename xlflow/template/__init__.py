@@ -16,8 +16,10 @@ from xml.sax.saxutils import escape
 
 from ..form import Form
 from ..fsutil import safe_stem
+from .cells_xml import autofit_rows
 from .package import ZipPacker, protect_structure, unzip_parts
 from .writer import META_SHEET, Stamp, build_xlsx, identity_properties
+from .paper import narrative_rows
 
 __all__ = ["DEFAULT_PASSWORD", "META_SHEET", "Stamp", "TemplateFactory", "identity_properties", "template_filename"]
 
@@ -41,10 +43,12 @@ class TemplateFactory:
         self._strings = [m.decode("utf-8") for m in _SST_ITEM.findall(sst)]
 
     def _parts(self, stamp: Stamp, values: Mapping[str, object] | None = None) -> dict[str, bytes]:
-        return protect_structure(unzip_parts(build_xlsx(self.form, stamp, self.password, values)), self.password)
+        parts = unzip_parts(build_xlsx(self.form, stamp, self.password, values))
+        return protect_structure(autofit_rows(parts, narrative_rows(self.form)), self.password)
 
     def _stampable(self, name: str, code: str) -> bool:
-        if _SPECIAL.search(name) or _SPECIAL.search(code) or not name or not code:
+        if _SPECIAL.search(name) or _SPECIAL.search(code) or not name or not code or "&" in name + code:
+            # ("&" is doubled in the page header, so the placeholder's bytes would not match.)
             return False
         # saxutils.escape is the escaping xlsxwriter applies to element text (sharedStrings,
         # core.xml, custom.xml), so the stamped bytes match a full layout's.

@@ -78,3 +78,18 @@ def set_cells(data: bytes, form: Form, cells: Mapping[str, object]) -> bytes:
         part = where[f.sheet]
         parts[part] = replace_cell(parts[part], f.cell, *cell_body(value))
     return ZipPacker().pack(parts)
+
+
+def autofit_rows(parts: dict[str, bytes], rows: dict[str, set[int]]) -> dict[str, bytes]:
+    """Rows whose height Excel should keep fitting to their text: xlsxwriter marks every row
+    it sizes as set by hand (customHeight), and Excel never grows such a row when a long
+    narrative is pasted into it. The height stays as laid out until the clerk types."""
+    names = sheet_parts(parts)
+    out = dict(parts)
+    for sheet, numbers in rows.items():
+        part = names[sheet]
+        xml = out[part]
+        for n in numbers:
+            xml = re.sub(rb'(<row r="%d"[^>]*?) customHeight="1"' % n, rb"\1", xml, count=1)
+        out[part] = xml
+    return out

@@ -48,9 +48,9 @@ class Styles:
         elif kind == "date":
             props.update(align="left", num_format="yyyy-mm-dd")
         else:
+            # Narratives are centred vertically like every other cell: LibreOffice's autofitted
+            # height is a little short on paper, and a top-aligned last line runs into the border.
             props.update(align="left", num_format="@")
-            if multiline:
-                props["valign"] = "top"
         return self._fmt(("input", kind, num_format, multiline), props)
 
     def stamp(self):
@@ -59,6 +59,12 @@ class Styles:
     def derived(self, num_format: str | None):
         props = {**_BOX, "bold": True, "align": "right", "bg_color": DERIVED_FILL, "num_format": num_format or "General"}
         return self._fmt(("derived", num_format), props)
+
+    def signoff(self, kind: str):
+        props = {**_BOX, "align": "left"}
+        if kind == "date":
+            props["num_format"] = "yyyy-mm-dd"
+        return self._fmt(("signoff", kind), props)
 
     def check(self):
         return self._fmt(("check",), {**_BOX, "align": "center", "bold": True})

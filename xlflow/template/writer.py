@@ -19,24 +19,18 @@ import xlsxwriter
 from .. import __version__
 from ..cells import a1, col_index, col_letter, parse_a1, parse_range, quote_sheet
 from ..form import FieldDef, Form, RuleInstance, SheetDef, excel_range_list
-from ..vocab import SEVERITY_ZH
+from ..vocab import META_SHEET, SEVERITY_ZH
+from .live import ERR, FIRST_ROW, HEADERS, LiveChecks, severity_total
+from .paper import (  # noqa: F401 - DEFAULT_ROW_HEIGHT: the summary workbook imports it from here
+    DEFAULT_COL_WIDTH,
+    DEFAULT_ROW_HEIGHT,
+    MULTILINE_ROW_HEIGHT,
+    field_columns,
+    page_setup,
+    wrapped_row_height,
+    write_signoff,
+)
 from .styles import Styles
-
-META_SHEET = "_xlflow"
-MULTILINE_ROW_HEIGHT = 150
-DEFAULT_COL_WIDTH = 8.43
-DEFAULT_ROW_HEIGHT = 15.0
-LINE_HEIGHT = 13.5
-
-
-def wrapped_row_height(text: str, width: float) -> float:
-    """Height for wrapped text: no spreadsheet program autofits rows of a generated file, so a
-    long label (the two （六） rows of table 三) would otherwise be cut off on screen and paper.
-    A CJK character takes about two width units of a column."""
-    units = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in text)
-    lines = max(1, -(-int(units) // max(1, int(width * 0.95))))
-    return max(DEFAULT_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
-
 
 @dataclass(frozen=True)
 class Stamp:
@@ -106,10 +100,11 @@ def build_xlsx(form: Form, stamp: Stamp, password: str, values: Mapping[str, obj
     form.compute_derived(calc)
     for d in form.derived:
         filled[d.field_id] = calc[d.field_id]
+    live = LiveChecks(form, META_SHEET, filled)
     styles = Styles(wb)
     for sheet in form.sheets:
-        _SheetWriter(wb, styles, form, sheet, stamp, filled, calc, password).write()
-    _write_meta_sheet(wb, form, stamp, password)
+        _SheetWriter(wb, styles, form, sheet, stamp, filled, calc, password, live).write()
+    _write_meta_sheet(wb, form, stamp, password, live)
     for f in form.fields.values():
         wb.define_name(f.defined_name, f"={quote_sheet(f.sheet)}!${col_letter(f.col)}${f.row + 1}")
     wb.close()
@@ -117,8 +112,10 @@ def build_xlsx(form: Form, stamp: Stamp, password: str, values: Mapping[str, obj
 
 
 class _SheetWriter:
-    def __init__(self, wb, styles, form: Form, sheet: SheetDef, stamp: Stamp, cells: dict, calc: dict, password: str):
+    def __init__(self, wb, styles, form: Form, sheet: SheetDef, stamp: Stamp, cells: dict, calc: dict, password: str,
+                 live: LiveChecks):
         self.wb, self.styles, self.form, self.sheet, self.stamp = wb, styles, form, sheet, stamp
+        self.live = live
         self.cells = cells  # what each field cell holds
         self.values = calc  # the same as Excel sees it in formulas: the cached results
         self.password = password
@@ -141,16 +138,7 @@ class _SheetWriter:
         for letters, width in spec.columns.items():
             c = col_index(letters)
             ws.set_column(c, c, width)
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)  # fit to width, as many pages tall as needed
-        ws.center_horizontally()
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        ws.set_footer("&C第 &P 页，共 &N 页")
-        if spec.landscape:
-            ws.set_landscape()
-        if spec.repeat_rows:
-            first, last = spec.repeat_rows.split(":")
-            ws.repeat_rows(int(first) - 1, int(last) - 1)
+        page_setup(ws, spec, self.stamp)
         if spec.freeze:
             ws.freeze_panes(spec.freeze)
         for lb in self.sheet.labels:
@@ -169,7 +157,15 @@ class _SheetWriter:
         for f in self.sheet.fields:
             self.write_field(f)
             if f.type.spec.multiline:
-                heights[f.row] = MULTILINE_ROW_HEIGHT
+                # Sized to the text written (a generated return prints in full); an empty
+                # narrative gets room to paste, and the row is left for Excel to autofit
+                # (template/package.py) when the clerk pastes a long text.
+                text = self.cells.get(f.id)
+                width = sum(spec.columns.get(col_letter(c), DEFAULT_COL_WIDTH) for c in field_columns(f))
+                need = wrapped_row_height(str(text), width) if isinstance(text, str) and text.strip() else MULTILINE_ROW_HEIGHT
+                heights[f.row] = max(heights.get(f.row, 0), need)
+        if spec.signoff:
+            heights.update(write_signoff(ws, self.styles, self.form, spec.signoff, self.cells))
         for r, h in sorted(heights.items()):
             if h > DEFAULT_ROW_HEIGHT:
                 ws.set_row(r, h)
@@ -206,25 +202,33 @@ class _SheetWriter:
             ws.write_blank(f.row, f.col, None, fmt)
         if f.is_input:
             ws.data_validation(f.row, f.col, f.row, f.col, _validation(f))
+            # Red while the live check counts this cell as a problem: the clerk sees where.
+            flag = self.live.meta_ref(f.id, ERR, absolute=True)
+            r1, c1, r2, c2 = f.merge or (f.row, f.col, f.row, f.col)
+            ws.conditional_format(r1, c1, r2, c2, {"type": "formula", "criteria": f"={flag}=1", "format": self.styles.bad()})
 
     def write_guide(self) -> None:
         ws, fmt = self.ws, self.styles.text()
+        width = self.sheet.spec.columns.get("B", DEFAULT_COL_WIDTH)
+
+        def line(row: int, mark: str, text: str, style=fmt) -> None:
+            ws.write_string(row, 0, mark, fmt)
+            ws.write_string(row, 1, text, style)
+            ws.set_row(row, wrapped_row_height(text, width))
+
         row = 3
-        for i, line in enumerate(self.form.spec.instructions, 1):
-            ws.write_string(row, 0, f"{i}.", fmt)
-            ws.write_string(row, 1, self.stamp.fill(line), fmt)
+        for i, text in enumerate(self.form.spec.instructions, 1):
+            line(row, f"{i}.", self.stamp.fill(text))
             row += 1
         row += 1
         panel = next((s.name for s in self.form.sheets if s.spec.checks_panel is not None), None)
         where = f"（在“{panel}”工作表显示结果）" if panel else ""
-        ws.write_string(row, 1, f"自动校验规则{where}：", self.styles.label("section"))
+        line(row, "", f"自动校验{where}：", self.styles.label("section"))
         row += 1
-        for spec in self.form.spec.rules:
-            if spec.needs_previous:
-                continue
-            ws.write_string(row, 0, spec.id, fmt)
-            ws.write_string(row, 1, f"【{SEVERITY_ZH[spec.severity]}】{spec.title}：{spec.description.strip()}", fmt)
+        for r in self.live.panel_rows():
+            line(row, r.code or "", f"【{SEVERITY_ZH[r.severity]}】{r.title}：{r.description}")
             row += 1
+        line(row, "", self.live.after_submission())
 
     def write_shown_checks(self) -> None:
         """Per-column check rows under a table (R1 under table 三), mirroring its 勾稽 note."""
@@ -262,39 +266,34 @@ class _SheetWriter:
             ws.conditional_format(*rng, {"type": "cell", "criteria": "!=", "value": 0, "format": st.bad()})
 
     def write_checks_panel(self) -> None:
-        """Every live rule with its count of broken instances, and the overall status."""
+        """Every live check with its count of problems, the overall status and, below, what
+        only the validator can check (``live.py``: the same verdict as ``xlflow validate``)."""
         ws, st = self.ws, self.styles
         r0, c0 = parse_a1(self.sheet.spec.checks_panel.at)
         for k, text in enumerate(("规则", "说明", "级别", "问题数")):
             ws.write_string(r0, c0 + k, text, st.label("header"))
-        grouped: dict[str, list[RuleInstance]] = defaultdict(list)
-        for inst in self.form.rules:
-            if inst.live:
-                grouped[inst.id].append(inst)
-        rows = {"error": [], "warning": [], "info": []}
+        rows = self.live.panel_rows()
+        width = self.sheet.spec.columns.get(col_letter(c0 + 1), DEFAULT_COL_WIDTH)
+        at: dict[int, str] = {}
         r = r0 + 1
-        for rule_id, instances in grouped.items():
-            spec = instances[0].rule
-            broken = sum(0 if inst.func(self.values, {}) else 1 for inst in instances)
-            parts = [f"IF({inst.expr.to_excel(self.ref, self.sum_ref)},0,1)" for inst in instances]
-            ws.write_string(r, c0, f"{rule_id} {spec.title}", st.label("label"))
-            ws.write_string(r, c0 + 1, spec.description.strip(), st.label("label"))
-            width = self.sheet.spec.columns.get(col_letter(c0 + 1), DEFAULT_COL_WIDTH)
-            ws.set_row(r, wrapped_row_height(spec.description.strip(), width))
-            ws.write_string(r, c0 + 2, SEVERITY_ZH[spec.severity], st.label("label"))
-            ws.write_formula(r, c0 + 3, "=" + "+".join(parts), st.check(), broken)
-            rows[spec.severity].append((r, broken))
+        for row in rows:
+            ws.write_string(r, c0, f"{row.code} {row.title}".strip(), st.label("label"))
+            ws.write_string(r, c0 + 1, row.description, st.label("label"))
+            ws.set_row(r, wrapped_row_height(row.description, width))
+            ws.write_string(r, c0 + 2, SEVERITY_ZH[row.severity], st.label("label"))
+            ws.write_formula(r, c0 + 3, "=" + row.formula, st.check(), row.cached)
+            at[id(row)] = a1(r, c0 + 3)
             r += 1
         cnt = (r0 + 1, c0 + 3, r - 1, c0 + 3)
         ws.conditional_format(*cnt, {"type": "cell", "criteria": ">", "value": 0, "format": st.bad()})
         ws.conditional_format(*cnt, {"type": "cell", "criteria": "==", "value": 0, "format": st.good()})
+        note = self.live.after_submission()
+        total_width = sum(self.sheet.spec.columns.get(col_letter(c), DEFAULT_COL_WIDTH) for c in range(c0, c0 + 4))
+        ws.merge_range(r + 1, c0, r + 1, c0 + 3, note, st.label("hint"))
+        ws.set_row(r + 1, wrapped_row_height(note, total_width))
 
-        def total(sev: str) -> tuple[str, int]:
-            cells = [a1(rr, c0 + 3) for rr, _ in rows[sev]] or ["0"]
-            return "+".join(cells), sum(b for _, b in rows[sev])
-
-        errors_f, errors = total("error")
-        warns_f, warns = total("warning")
+        errors_f, errors = severity_total(rows, lambda row: at[id(row)], "error")
+        warns_f, warns = severity_total(rows, lambda row: at[id(row)], "warning")
         status = "校验通过" if errors == 0 else f"有 {errors} 处问题"
         hint = "无" if warns == 0 else f"有 {warns} 处提示，请核对"
         panel = self.sheet.spec.checks_panel
@@ -332,8 +331,9 @@ def _validation(f: FieldDef) -> dict:
     return {"validate": "length", "criteria": "<=", "value": limit, "error_message": msg, **common}
 
 
-def _write_meta_sheet(wb, form: Form, stamp: Stamp, password: str) -> None:
-    """A very hidden sheet the reader can read with calamine: identity, then the field map."""
+def _write_meta_sheet(wb, form: Form, stamp: Stamp, password: str, live: LiveChecks) -> None:
+    """A very hidden sheet the reader can read with calamine: identity, then the field map,
+    each field's row carrying its live checks (``live.py``)."""
     ws = wb.add_worksheet(META_SHEET)
     row = 0
     for key, value in identity_properties(form, stamp).items():
@@ -341,13 +341,16 @@ def _write_meta_sheet(wb, form: Form, stamp: Stamp, password: str) -> None:
         ws.write_string(row, 1, value)
         row += 1
     row += 1
-    ws.write_string(row, 0, "field_id")
-    ws.write_string(row, 1, "sheet")
-    ws.write_string(row, 2, "cell")
+    assert row + 1 == FIRST_ROW, "the live checks address the field table by row"
+    for col, text in ((0, "field_id"), (1, "sheet"), (2, "cell"), *HEADERS.items()):
+        ws.write_string(row, col, text)
     for f in form.fields.values():
         row += 1
+        assert row == live.row[f.id]
         ws.write_string(row, 0, f.id)
         ws.write_string(row, 1, f.sheet)
         ws.write_string(row, 2, f.cell)
+        for col, (formula, cached) in live.field_formulas(f).items():
+            ws.write_formula(row, col, "=" + formula, None, cached if cached is not None else "")
     ws.very_hidden()
     ws.protect(password)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..findings import CATALOG
 from ..form import FieldDef
-from ..vocab import NUMBER_PLACEHOLDERS
+from ..vocab import LEADING_EQUALS, NUMBER_PLACEHOLDERS
 
 FORMULA_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"})
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
@@ -199,6 +199,9 @@ def _text(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
         return None, Problem("value-not-in-choices", expected="、".join(t.choices), actual=value)
     if t.max_length is not None and len(value) > t.max_length:
         return None, Problem("value-too-long", expected=t.max_length, actual=len(value))
+    if value.startswith(LEADING_EQUALS):
+        # Kept as typed (the workbook shows it as text); the report strips the sign.
+        return value, Problem("value-leading-equals", actual=value if len(value) <= 12 else value[:12] + "…")
     return value, None
 
 
