@@ -1,0 +1,354 @@
+"""Validate once: each file's result kept by its content and by everything the result depends on.
+
+A clerk validates, asks agencies to fix, validates again, then merges. A file that did not
+change is never read twice: its result is stored under the file's SHA-256 together with a
+digest of what the result depends on (``dependencies``):
+
+* the form: id, version, layout fingerprint and a digest of its whole definition;
+* xlflow itself: the version and a digest of its own source files (a changed reader or rule
+  is a different xlflow, even under the same version number), and this cache's schema;
+* the run: ``--year``; the roster entry (code and name) of the agency the file declares, or
+  that there is no such entry, or no roster; that agency's previous-year values.
+
+Nothing else goes into a result: the file's bytes decide the rest. Because the agency is only
+known once the file was read, the store keeps it beside each entry, and a lookup recomputes the
+digest for that agency under the current run; an entry from another version or context never
+matches (and entries of other versions are pruned after ``PRUNE_AFTER_DAYS``).
+
+The store is one SQLite database in WAL mode (stdlib; concurrent runs each commit whole
+batches, readers never block writers). Records are ``FileResult.to_record()`` as JSON,
+zlib-compressed: zlib's checksum makes a damaged record fail to decode, and such an entry is
+dropped and read afresh, never trusted. A database that cannot be opened is moved out of the
+way once and rebuilt; if that fails too the run goes on without a cache, with a note.
+
+Results that depend on the machine rather than the file (a worker crash or timeout, a file
+that could not be read) are not stored. The folder comes from ``XLFLOW_CACHE_DIR``, else the
+user's cache directory (platformdirs: ~/.cache/xlflow, %LOCALAPPDATA%\\xlflow\\Cache, ...); it
+is never used inside a returns folder. ``xlflow cache clear`` empties it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..form import Form
+from ..results import FileResult, encode_value
+from ..roster import Agency
+
+SCHEMA = 1  # bump with the table name when the table or the record changes shape
+DB_NAME = "results.sqlite3"
+BATCH = 64
+PRUNE_AFTER_DAYS = 30
+_UNCACHEABLE = frozenset({"file-reader-crashed", "file-reader-timeout", "file-io-error", "file-symlink"})
+
+
+def default_dir() -> Path:
+    env = os.environ.get("XLFLOW_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("xlflow", appauthor=False))
+
+
+# -- what a result depends on ----------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """xlflow's version and a digest of its source files, computed once per process."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(f"{__version__}|{SCHEMA}".encode())
+    for path in sorted(root.rglob("*.py")):
+        try:
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            continue
+    return f"{__version__}+{h.hexdigest()[:16]}"
+
+
+_forms: dict[int, tuple[Form, str]] = {}
+
+
+def form_digest(form: Form) -> str:
+    hit = _forms.get(id(form))
+    if hit is not None and hit[0] is form:
+        return hit[1]
+    spec = form.spec.model_dump_json().encode("utf-8")
+    digest = f"{form.form_id}|{form.version}|{form.fingerprint}|{hashlib.sha256(spec).hexdigest()[:16]}"
+    _forms[id(form)] = (form, digest)  # keeps the form alive so its id is never reused
+    return digest
+
+
+def static_key(form: Form) -> str:
+    """The part of every digest that does not depend on the run: form and xlflow."""
+    return hashlib.sha256(f"{SCHEMA}|{code_version()}|{form_digest(form)}".encode()).hexdigest()
+
+
+_rosters: list = [None, -1, {}]
+
+
+def _roster_entry(roster: Sequence[Agency] | None, code: str | None) -> Any:
+    if roster is None:
+        return "no-roster"
+    if _rosters[0] is not roster or _rosters[1] != len(roster):
+        _rosters[:] = [roster, len(roster), {a.code: a for a in roster}]
+    agency = _rosters[2].get(code or "")
+    return [agency.code, agency.name] if agency is not None else "absent"
+
+
+def _previous_entry(previous: Any, code: str | None) -> Any:
+    values = previous.for_agency(code) if previous is not None and code else None
+    if values is None:
+        return None  # no previous data and no entry for this agency validate alike
+    return sorted((k, encode_value(v)) for k, v in values.items())
+
+
+def _digest(static: str, code: str | None, year: int | None, roster, previous) -> str:
+    blob = json.dumps([static, code, year, _roster_entry(roster, code), _previous_entry(previous, code)],
+                      ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def dependencies(result: FileResult, form: Form, year: int | None, roster: Sequence[Agency] | None, previous: Any) -> str:
+    """Digest of everything ``result`` depends on besides the file's bytes (see the module
+    docstring). Store it beside a result; the result is still good while ``is_current`` says so."""
+    return _digest(static_key(form), result.agency_code, year, roster, previous)
+
+
+def is_current(digest: str, result: FileResult, form: Form, year: int | None, roster: Sequence[Agency] | None, previous: Any) -> bool:
+    """Whether a result stored with ``digest`` would be the same if the file were validated now."""
+    return digest == dependencies(result, form, year, roster, previous)
+
+
+def cacheable(result: FileResult) -> bool:
+    return bool(result.sha256) and not any(f.rule in _UNCACHEABLE for f in result.findings)
+
+
+def file_sha256(path: Path) -> str | None:
+    """The hash a lookup needs: a regular file's bytes (within the reader's size limit)."""
+    from .engine import read_input
+
+    try:
+        return hashlib.sha256(read_input(path)).hexdigest()
+    except Exception:  # noqa: BLE001 - unreadable here means: not in the cache; the worker says why
+        return None
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+class ResultCache:
+    """The result store (see the module docstring). Thread-safe; writes are batched, so call
+    ``close()`` (or use it as a context manager) to keep the last ones."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = Path(folder) if folder is not None else default_dir()
+        self.path = self.folder / DB_NAME
+        self.note: str | None = None  # why the cache is off, for the clerk
+        self.hits = self.misses = 0
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple] = []
+        self._lock = threading.Lock()
+        self._off = False
+        self._wrote = False
+
+    # -- lookups -----------------------------------------------------------------------------
+    def get(self, sha256: str, form: Form, *, year=None, roster=None, previous=None, path: Path | None = None) -> FileResult | None:
+        static = static_key(form)
+        rows = self._query("SELECT agency, deps, record FROM results_v1 WHERE sha256 = ? AND static = ?", (sha256, static))
+        for agency, deps, record in rows:
+            if _digest(static, agency, year, roster, previous) != deps:
+                continue
+            result = self._decode(record, sha256, static, deps)
+            if result is None:
+                continue
+            if path is not None:
+                result.path = Path(path)
+            self.hits += 1
+            return result
+        self.misses += 1
+        return None
+
+    def put(self, result: FileResult, form: Form, *, year=None, roster=None, previous=None) -> bool:
+        if self._off or not cacheable(result):
+            return False
+        static = static_key(form)
+        deps = _digest(static, result.agency_code, year, roster, previous)
+        blob = zlib.compress(json.dumps(result.to_record(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+        with self._lock:
+            self._pending.append((result.sha256, static, deps, result.agency_code, blob, time.time(), code_version()))
+            full = len(self._pending) >= BATCH
+        if full:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._pending = self._pending, []
+            if not rows or self._off:
+                return
+            self._write(rows)
+
+    def close(self) -> None:
+        self.flush()
+        with self._lock:
+            if self._db is not None:
+                if self._wrote:
+                    self._prune()
+                self._db.close()
+                self._db = None
+
+    def __enter__(self) -> ResultCache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- maintenance -------------------------------------------------------------------------
+    def clear(self) -> int:
+        """Remove every entry (the database files go); returns how many there were."""
+        count = self.info()["entries"]
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.unlink(f"{self.path}{suffix}")
+                except FileNotFoundError:
+                    pass
+        return count
+
+    def info(self) -> dict[str, Any]:
+        rows = self._query("SELECT COUNT(*), COALESCE(SUM(LENGTH(record)), 0) FROM results_v1", ()) if self.path.exists() else []
+        entries, size = rows[0] if rows else (0, 0)
+        on_disk = sum(os.path.getsize(f"{self.path}{s}") for s in ("", "-wal", "-shm") if os.path.exists(f"{self.path}{s}"))
+        return {"path": self.path, "entries": entries, "record_bytes": size, "bytes": on_disk}
+
+    # -- internals ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None or self._off:
+            return self._db
+        for attempt in (1, 2):
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS results_v1 (sha256 TEXT NOT NULL, static TEXT NOT NULL, deps TEXT NOT NULL, "
+                    "agency TEXT, record BLOB NOT NULL, created REAL NOT NULL, version TEXT NOT NULL, "
+                    "PRIMARY KEY (sha256, static, deps))"
+                )
+                self._db = db
+                return db
+            except sqlite3.DatabaseError as exc:
+                if attempt == 1 and _damaged(exc):
+                    self._set_aside()
+                    continue
+                self._disable(f"缓存无法使用（{exc}），本次不使用缓存")
+            except OSError as exc:
+                self._disable(f"缓存目录无法写入（{exc.strerror or exc}），本次不使用缓存")
+            return None
+        return None
+
+    def _query(self, sql: str, args: tuple) -> list[tuple]:
+        with self._lock:
+            db = self._connect()
+            if db is None:
+                return []
+            try:
+                return db.execute(sql, args).fetchall()
+            except sqlite3.DatabaseError as exc:
+                self._broken(exc)
+                return []
+
+    def _write(self, rows: list[tuple]) -> None:
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO results_v1 VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            db.execute("COMMIT")
+            self._wrote = True
+        except sqlite3.DatabaseError as exc:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                return  # another run held the database too long: these results are simply not kept
+            self._broken(exc)
+
+    def _decode(self, record: bytes, sha256: str, static: str, deps: str) -> FileResult | None:
+        try:
+            result = FileResult.from_record(json.loads(zlib.decompress(record)))
+            if result.sha256 != sha256:
+                raise ValueError("sha256")
+            return result
+        except Exception:  # noqa: BLE001 - a damaged entry is read afresh, never trusted
+            with self._lock:
+                try:
+                    if self._db is not None:
+                        self._db.execute("DELETE FROM results_v1 WHERE sha256 = ? AND static = ? AND deps = ?", (sha256, static, deps))
+                except sqlite3.DatabaseError:
+                    pass
+            return None
+
+    def _prune(self) -> None:
+        """Entries of other xlflow versions can never match again; they go after a while (not at
+        once: another installed version may share the folder)."""
+        try:
+            cutoff = time.time() - PRUNE_AFTER_DAYS * 86400
+            self._db.execute("DELETE FROM results_v1 WHERE version != ? AND created < ?", (code_version(), cutoff))
+        except sqlite3.DatabaseError:
+            pass
+
+    def _broken(self, exc: sqlite3.DatabaseError) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if _damaged(exc):
+            self._set_aside()
+        else:
+            self._disable(f"缓存无法使用（{exc}），本次不使用缓存")
+
+    def _set_aside(self) -> None:
+        """A damaged database is removed (it holds nothing that cannot be recomputed)."""
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except OSError:
+                pass
+
+    def _disable(self, why: str) -> None:
+        self._off = True
+        self.note = why
+
+
+def _damaged(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(w in text for w in ("malformed", "not a database", "file is encrypted", "disk image", "corrupt"))
+
+
+def for_inputs(paths: Iterable[str | os.PathLike], folder: Path | None = None) -> ResultCache:
+    """The cache for a run over ``paths``; off (with a note) when its folder is inside one of them."""
+    cache = ResultCache(folder)
+    where = cache.folder.expanduser().resolve()
+    for p in paths:
+        p = Path(p)
+        if p.is_dir() and (where == p.resolve() or p.resolve() in where.parents):
+            cache._disable(f"缓存目录 {cache.folder} 位于回收文件夹 {p} 内，本次不使用缓存（请把 XLFLOW_CACHE_DIR 设到别处）")
+            break
+    return cache
