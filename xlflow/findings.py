@@ -173,7 +173,7 @@ _KINDS = [
                 "单元格填的是“{actual}”，不是数字。请只填写{what}。",
                 "数字单元格中是无法识别为数字的文字。"),
     FindingKind("value-with-unit", "value", "error", "数字后带有单位",
-                "单元格填的是“{actual}”，数字后面带了“{unit}”。请只填写数字{hint}（单位已在表头中注明）。",
+                "单元格填的是“{actual}”，数字后面带了“{unit}”。{hint}",
                 "数字后面跟着单位或文字（如“12件”“3.5万元”）：不当作数字读取。"),
     FindingKind("value-boolean", "value", "error", "逻辑值不是数字",
                 "单元格是逻辑值 {actual}，不是数字。请填写{what}。",

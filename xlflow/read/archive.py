@@ -67,6 +67,7 @@ class Sniffed:
     names: set[str] = field(default_factory=set)
     data: bytes = b""
     infos: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
+    _parts: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def size(self, name: str) -> int:
         """Declared uncompressed size of a part (0 when absent)."""
@@ -74,16 +75,15 @@ class Sniffed:
         return info.file_size if info is not None else 0
 
     def read(self, name: str) -> bytes | None:
-        """A part's bytes, or None when the archive has no such part."""
+        """A part's bytes (inflated once, then kept), or None when the archive has no such part."""
         if name not in self.names:
             return None
-        info = self.infos.get(name)
-        if info is None:  # built by hand around a ZipFile (tests)
-            info = self.zip.getinfo(name) if self.zip is not None else None
-            if info is None:
-                return None
-            return self._zip_read(name)
-        return inflate(self.data, info)
+        hit = self._parts.get(name)
+        if hit is None:
+            info = self.infos.get(name)
+            hit = self._zip_read(name) if info is None else inflate(self.data, info)
+            self._parts[name] = hit
+        return hit
 
     def _zip_read(self, name: str) -> bytes:
         try:

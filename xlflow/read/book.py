@@ -31,8 +31,7 @@ from .sheetxml import Bounds, SheetScan, scan, strip
 IDENTITY_PREFIX = "xlflow_"
 Grid = list[list[object]]
 DEFAULT_BOUNDS = Bounds(2000, 200)
-# Parts calamine loads whole when it opens an xlsx; counted only when they are big enough to
-# matter (declared size, which ``archive.inflate`` guarantees is not exceeded).
+# Parts calamine loads whole when it opens an xlsx are counted when they are big enough to matter.
 COUNTED_FROM_BYTES = 1024 * 1024
 MAX_SHARED_STRINGS = 500_000
 MAX_STYLES = 65_536  # Excel itself allows 64,000 cell formats
@@ -56,11 +55,10 @@ class Book:
         self.outside: list[Outside] = []
         self._grids: dict[str, Grid] = {}
         self._scans: dict[str, SheetScan] = {}
-        self._xml: dict[str, bytes] = {}
         self._formulas: dict[str, dict[str, str]] = {}
         self._stripped: dict[str, bytes] = {}
         if self.kind in ("xlsx", "xlsm"):
-            _check_counts(self.sn)
+            _preflight(self.sn)
         self._wb = _open(data)
         self.sheet_names: list[str] = list(self._wb.sheet_names)
 
@@ -151,9 +149,17 @@ class Book:
         rows, cols = self.bounds.rows, self.bounds.cols
         if len(grid) <= rows and (not grid or len(grid[0]) <= cols):
             return grid
-        far = [(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if v not in ("", None) and self.bounds.beyond(r, c)]
-        if far:
-            self.outside.append(Outside(sheet, min(far), len(far)))
+        first, count = None, 0
+        for r, row in enumerate(grid):
+            tail = row[cols:] if r < rows else row
+            if tail.count("") + tail.count(None) == len(tail):  # C-level: most far rows are empty
+                continue
+            for c, v in enumerate(tail, start=len(row) - len(tail)):
+                if v not in ("", None):
+                    count += 1
+                    first = first or (r, c)
+        if count:
+            self.outside.append(Outside(sheet, first, count))
         return [row[:cols] for row in grid[:rows]]
 
     @cached_property
@@ -161,9 +167,7 @@ class Book:
         return meta.sheet_parts(self.sn)
 
     def _part(self, part: str) -> bytes:
-        if part not in self._xml:
-            self._xml[part] = self.sn.read(part) or b""
-        return self._xml[part]
+        return self.sn.read(part) or b""
 
     def formula_cells(self, sheet: str) -> set[str] | None:
         """A1 refs of the sheet's cells that hold a formula; None where the format keeps no
@@ -207,21 +211,26 @@ def _open(data: bytes) -> CalamineWorkbook:
         raise _calamine_problem(exc) from None
 
 
-def _check_counts(sn: Sniffed) -> None:
-    for name in sn.names:
+def _preflight(sn: Sniffed) -> None:
+    """The parts calamine loads whole when it opens an xlsx are inflated here first, so a part
+    that would inflate past its declared size is refused before calamine sees it; big ones are
+    counted (declared sizes are trustworthy once inflated)."""
+    for name in sorted(sn.names):
         low = name.lower()
         if low.endswith("sharedstrings.xml"):
             what, limit, tags = "共享字符串", MAX_SHARED_STRINGS, (b"<si>", b"<si ", b":si>", b":si ")
         elif low.endswith("styles.xml"):
             what, limit, tags = "单元格格式", MAX_STYLES, (b"<xf ", b"<xf>", b":xf ", b":xf>")
+        elif low in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            sn.read(name)
+            continue
         else:
             continue
-        if sn.size(name) < COUNTED_FROM_BYTES:
-            continue
         data = sn.read(name) or b""
-        count = sum(data.count(t) for t in tags)
-        if count > limit:
-            raise ReadProblem("file-too-large", what=f"部件 {name} 有 {count} 个{what}，超过上限 {limit}")
+        if len(data) >= COUNTED_FROM_BYTES:
+            count = sum(data.count(t) for t in tags)
+            if count > limit:
+                raise ReadProblem("file-too-large", what=f"部件 {name} 有 {count} 个{what}，超过上限 {limit}")
 
 
 def _repack(sn: Sniffed, replaced: dict[str, bytes]) -> bytes:

@@ -6,6 +6,7 @@ its identity (form, year, agency), then the layout, and only then cell values an
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -48,7 +49,7 @@ def validate_file(
         result.findings.append(finding(p.code, **p.params))
         return _finish(result)
     except OSError as exc:
-        result.findings.append(finding("file-io-error", what=exc.strerror or str(exc)))
+        result.findings.append(finding("file-io-error", what=os_error_text(exc)))
         return _finish(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
     book = None
@@ -66,6 +67,23 @@ def validate_file(
     if book is not None:
         result.findings.extend(sheetchecks.outside(book))
     return _finish(result)
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "文件不存在，可能在校验过程中被移走或删除",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ELOOP: "符号链接形成了循环",
+    errno.EBUSY: "文件正被其他程序占用",
+    errno.ENAMETOOLONG: "路径过长",
+    errno.EIO: "磁盘读取错误",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """The clerk's words for why the operating system could not read a file."""
+    return _OS_ERRORS.get(exc.errno) or exc.strerror or str(exc)
 
 
 def read_input(path: Path) -> bytes:

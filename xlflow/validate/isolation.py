@@ -28,11 +28,13 @@ time limit still holds.
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import itertools
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
@@ -72,6 +74,7 @@ class Limits:
 class _Worker:
     proc: Any
     conn: Any
+    log: str  # the worker's stderr goes here: a native reader's last words for the finding
     contexts: deque = field(default_factory=deque)  # context seqs this worker holds
     pending: deque = field(default_factory=deque)  # (index, path, display) sent, not answered
     started: float = 0.0  # when its first pending file started
@@ -184,10 +187,16 @@ class ValidationPool:
         else:
             raise ValueError("报表定义没有对应的文件，无法在子进程中加载")
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_worker_main, args=(child, form_ref, self.limits), daemon=True, name="xlflow-validate")
-        proc.start()
+        fd, log = tempfile.mkstemp(prefix="xlflow-worker-", suffix=".log")
+        os.close(fd)
+        proc = self._ctx.Process(target=_worker_main, args=(child, form_ref, self.limits, log), daemon=True, name="xlflow-validate")
+        try:
+            proc.start()
+        except BaseException:
+            os.unlink(log)
+            raise
         child.close()
-        return _Worker(proc, parent)
+        return _Worker(proc, parent, log)
 
     def _context(self, year, roster, previous) -> tuple[int, tuple]:
         key = (year, id(roster), -1 if roster is None else len(roster), id(previous), -1 if previous is None else len(previous))
@@ -317,9 +326,10 @@ class _Batch:
             w.proc.join(1)
             exitcode = w.proc.exitcode
         self.workers.remove(w)
+        last_words = _last_words(w.log) if why != "timeout" else ""
         self.pool._discard(w)
         if task is not None:
-            self.ready[task[0]] = _failure(task, why, exitcode, self.pool.limits)
+            self.ready[task[0]] = _failure(task, why, exitcode, self.pool.limits, last_words)
 
 
 def _shown(result: FileResult, task: tuple) -> FileResult:
@@ -328,7 +338,22 @@ def _shown(result: FileResult, task: tuple) -> FileResult:
     return result
 
 
-def _failure(task: tuple, why: str | None, exitcode: int | None, limits: Limits) -> FileResult:
+def _last_words(log: str) -> str:
+    """The first line a dying native reader wrote (``memory allocation of … bytes failed``)."""
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 65536))
+            lines = [ln.strip() for ln in fh.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    for line in lines:
+        if not line.startswith(("stack backtrace", "note:", "at ")) and not line[:1].isdigit():
+            return line[:160]
+    return ""
+
+
+def _failure(task: tuple, why: str | None, exitcode: int | None, limits: Limits, last_words: str = "") -> FileResult:
     from .engine import read_input
 
     path = Path(task[2]) if task[2] is not None else task[1]
@@ -341,7 +366,8 @@ def _failure(task: tuple, why: str | None, exitcode: int | None, limits: Limits)
     if why == "timeout" or (sig_xcpu is not None and exitcode == -sig_xcpu):
         result.findings.append(finding("file-reader-timeout", seconds=f"{limits.timeout:g}"))
     else:
-        result.findings.append(finding("file-reader-crashed", what=_why(why, exitcode, limits)))
+        what = _why(why, exitcode, limits)
+        result.findings.append(finding("file-reader-crashed", what=f"{what}：{last_words}" if last_words else what))
     return result
 
 
@@ -374,9 +400,7 @@ def _stop(w: _Worker) -> None:
     except (OSError, ValueError):
         pass
     w.proc.join(_STOP_GRACE)
-    if w.proc.is_alive():
-        _kill(w)
-    w.conn.close()
+    _kill(w)
 
 
 def _kill(w: _Worker) -> None:
@@ -385,6 +409,10 @@ def _kill(w: _Worker) -> None:
     w.proc.join(_STOP_GRACE)
     try:
         w.conn.close()
+    except OSError:
+        pass
+    try:
+        os.unlink(w.log)
     except OSError:
         pass
 
@@ -422,10 +450,14 @@ def _cpu_budget(seconds: float) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def _worker_main(conn, form_ref: Form | Path, limits: Limits) -> None:
+def _worker_main(conn, form_ref: Form | Path, limits: Limits, log: str) -> None:
     from .engine import validate_file
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    os.environ["RUST_BACKTRACE"] = "0"
+    with open(log, "ab", buffering=0) as fh:  # a crashing reader writes here, not on the clerk's screen
+        os.dup2(fh.fileno(), 2)
+    faulthandler.disable()  # (a test runner's) traceback on abort would bury the reader's own message
     form = form_ref if isinstance(form_ref, Form) else load_form(form_ref)
     _apply_limits(limits)
     contexts: dict[int, tuple] = {}

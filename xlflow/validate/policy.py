@@ -178,7 +178,10 @@ def _not_a_number(raw: str, text: str, f: FieldDef) -> Problem:
     x = parse_number(number)
     shown = int(x) if x.is_integer() else x
     # "1.5万" is not 1.5: no number is suggested when the word changes the magnitude.
-    hint = "（注意“万”“千”等会改变数值，请换算后填写）" if _MAGNITUDE & set(unit) else str(shown)
+    if _MAGNITUDE & set(unit):
+        hint = "请按表头注明的单位换算后只填写数字（“万”“千”等会改变数值）。"
+    else:
+        hint = f"请只填写数字{shown}（单位已在表头中注明）。"
     return Problem("value-with-unit", expected=shown, actual=raw.strip(), params={"unit": unit, "hint": hint})
 
 
