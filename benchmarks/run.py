@@ -29,7 +29,6 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -37,15 +36,15 @@ ROOT = HERE.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
+    import clerk  # type: ignore[no-redef]
+    from harness import Results, Row, command_available, run_child, tail  # type: ignore[no-redef]
     from make_returns import ReturnFactory, agency, write_returns, write_roster  # type: ignore[no-redef]
-    from readers import (  # type: ignore[no-redef]
-        calamine_read, init_reader, init_validate, openpyxl_read, openpyxl_read_only, timed_loop, timed_pool, validate_one,
-    )
+    from readers import openpyxl_read, openpyxl_read_only, timed_loop, timed_pool  # type: ignore[no-redef]
 else:
+    from . import clerk
+    from .harness import Results, Row, command_available, run_child, tail
     from .make_returns import ReturnFactory, agency, write_returns, write_roster
-    from .readers import (
-        calamine_read, init_reader, init_validate, openpyxl_read, openpyxl_read_only, timed_loop, timed_pool, validate_one,
-    )
+    from .readers import openpyxl_read, openpyxl_read_only, timed_loop, timed_pool
 
 from xlflow.form import Form, load_form
 from xlflow.fsutil import atomic_write_bytes
@@ -57,94 +56,6 @@ TARGET_CALAMINE = 3.0  # and at most this many times the bare calamine loop
 TARGET_LINEAR = 1.20  # ms per file at the largest N at most this times the smallest N
 TARGET_RSS_MB = 250.0
 TARGET_TEMPLATE_MS = 5.0
-
-
-@dataclass
-class Row:
-    what: str
-    n: int
-    seconds: float | None
-    rss_mb: float | None = None
-    note: str = ""
-
-    @property
-    def ms_per_file(self) -> float | None:
-        return None if self.seconds is None else self.seconds * 1000 / self.n
-
-
-@dataclass
-class Results:
-    rows: list[Row] = field(default_factory=list)
-    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (target, value, PASS/FAIL/n/a)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, row: Row) -> Row:
-        self.rows.append(row)
-        return row
-
-    def get(self, what: str, n: int) -> Row | None:
-        return next((r for r in self.rows if r.what == what and r.n == n), None)
-
-
-# ------------------------------------------------------------------------------------------
-# The CLI as a child process
-# ------------------------------------------------------------------------------------------
-
-@dataclass
-class Child:
-    rc: int
-    seconds: float
-    rss_mb: float
-    log: Path
-
-
-# A child's ru_maxrss starts at its parent's high-water mark when it is spawned (vfork + exec
-# carries the parent's peak over), so measuring from this big process would report our own
-# memory. A small launcher process starts the command and reports the command's rusage.
-_LAUNCHER = (
-    "import json, os, subprocess, sys, time\n"
-    "out = open(sys.argv[1], 'wb')\n"
-    "t = time.perf_counter()\n"
-    "p = subprocess.Popen(sys.argv[3:], stdout=out, stderr=subprocess.STDOUT)\n"
-    "_, st, ru = os.wait4(p.pid, 0)\n"
-    "t = time.perf_counter() - t\n"
-    "open(sys.argv[2], 'w').write(json.dumps([os.waitstatus_to_exitcode(st), t, ru.ru_maxrss]))\n"
-)
-
-
-def run_child(args: list[str], log: Path) -> Child:
-    """Run ``python -m xlflow ARGS``: wall time and the child's own peak RSS (os.wait4)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    stats = log.with_suffix(".rusage.json")
-    cmd = [sys.executable, "-c", _LAUNCHER, str(log), str(stats), sys.executable, "-m", "xlflow", *args]
-    subprocess.run(cmd, env=env, cwd=ROOT, check=True)
-    rc, seconds, maxrss_kb = json.loads(stats.read_text())
-    return Child(rc, seconds, maxrss_kb / 1024, log)
-
-
-def command_available(name: str) -> bool:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    probe = subprocess.run([sys.executable, "-m", "xlflow", name, "--help"], capture_output=True, env=env, cwd=ROOT)
-    return probe.returncode == 0
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        return " | ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def _json_statuses(path: Path) -> dict[str, int]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    counts: dict[str, int] = {}
-    for f in data.get("files", []):
-        counts[f.get("status", "?")] = counts.get(f.get("status", "?"), 0) + 1
-        counts["findings"] = counts.get("findings", 0) + len(f.get("findings", []))
-    return counts
 
 
 # ------------------------------------------------------------------------------------------
@@ -168,13 +79,13 @@ def bench_templates(res: Results, form: Form, n: int, work: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
     roster = write_roster(work / f"roster_{n}.csv", n)
     child = run_child(["template", "--year", str(YEAR), "--agencies", str(roster), "--out", str(out)], work / "template.log")
-    note = "incl. interpreter start-up" if child.rc == 0 else f"rc={child.rc}: {_tail(child.log)}"
+    note = "incl. interpreter start-up" if child.rc == 0 else f"rc={child.rc}: {tail(child.log)}"
     res.add(Row("template: xlflow template --agencies (CLI)", n, child.seconds, child.rss_mb, note))
     shutil.rmtree(out, ignore_errors=True)
 
 
 def bench_size(
-    res: Results, form_ref: str, n: int, work: Path, factory: ReturnFactory, sample: int, commands: dict[str, bool], validate_pool: bool
+    res: Results, form_ref: str, n: int, work: Path, factory: ReturnFactory, sample: int, commands: dict[str, bool], reps: int, pools: bool
 ) -> None:
     folder = work / f"returns_{n}"
     shutil.rmtree(folder, ignore_errors=True)
@@ -183,44 +94,16 @@ def bench_size(
     res.add(Row("generate returns (make_returns.py)", n, time.perf_counter() - started))
     roster = write_roster(work / f"roster_{n}.csv", n)
 
-    for cmd in ("validate", "merge"):
-        if not commands[cmd]:
-            res.add(Row(f"xlflow {cmd} (CLI)", n, None, note="not available (command not in this checkout)"))
-            continue
-        if cmd == "validate":
-            out = work / f"validate_{n}.json"
-            args = ["validate", str(folder), "--year", str(YEAR), "--agencies", str(roster), "--json", str(out)]
-        else:
-            out = work / f"summary_{n}.xlsx"
-            args = ["merge", str(folder), "--year", str(YEAR), "--agencies", str(roster), "--out", str(out)]
-        child = run_child(args, work / f"{cmd}_{n}.log")
-        note = f"rc={child.rc}"
-        if cmd == "validate":
-            statuses = _json_statuses(out)
-            note += ", " + (", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "no JSON")
-            if statuses.get("valid", 0) != n:
-                note += " (NOT all valid!)"
-        elif not out.is_file():
-            note += ", no summary written"
-        if child.rc != 0:
-            note += ": " + _tail(child.log, 2)
-        res.add(Row(f"xlflow {cmd} (CLI)", n, child.seconds, child.rss_mb, note))
-    m = res.get("xlflow merge (CLI)", n)
-    if m and m.seconds is not None and (work / f"summary_{n}.xlsx").is_file():
-        # The clerk's "validate + merge" is one command: merge validates every file itself.
-        res.add(Row("validate + merge", n, m.seconds, m.rss_mb, "= the xlflow merge row (it validates every file)"))
-
-    init_reader(form_ref)
-    res.add(Row("calamine loop (bare read, reference)", n, timed_loop(calamine_read, paths)))
-    pool = timed_pool(paths, 2, initargs=(form_ref,))
-    serial = res.get("calamine loop (bare read, reference)", n).seconds
-    res.add(Row("calamine loop, 2-process pool", n, pool, note=f"{serial / pool:.2f}x the serial loop"))
-    if validate_pool and commands["validate"]:
-        init_validate(form_ref, str(roster), YEAR)
-        serial = timed_loop(validate_one, paths)
-        res.add(Row("validate_file loop, in process (for --jobs)", n, serial))
-        pool = timed_pool(paths, 2, validate_one, init_validate, (form_ref, str(roster), YEAR))
-        res.add(Row("validate_file, 2-process pool (for --jobs)", n, pool, note=f"{serial / pool:.2f}x the serial loop"))
+    if commands["validate"] and commands["merge"]:
+        clerk.bench_pair(res, n, folder, roster, work, YEAR, reps)
+    else:
+        res.add(Row("validate then merge (two processes)", n, None, note="not available (command not in this checkout)"))
+    clerk.bench_reference(res, n, paths, form_ref, reps)
+    clerk.bench_isolation(res, n, paths, form_ref, roster, YEAR, reps)
+    if pools:
+        pool = timed_pool(paths, 2, initargs=(form_ref,))
+        serial = res.get("calamine loop (bare read, reference)", n).seconds
+        res.add(Row("calamine loop, 2-process pool", n, pool, note=f"{serial / pool:.2f}x the serial loop (what --jobs 2 could gain)"))
     for what, func, k in (
         ("openpyxl load_workbook loop (reference)", openpyxl_read, sample),
         ("openpyxl read_only+data_only loop (info only)", openpyxl_read_only, max(sample // 6, 1)),
@@ -232,32 +115,30 @@ def bench_size(
 
 
 def evaluate(res: Results, sizes: list[int]) -> None:
+    clerk.evaluate(res, sizes)
     first, last = sizes[0], sizes[-1]
-    vm = {n: res.get("validate + merge", n) for n in sizes}
+    pair = {n: res.get("validate then merge (two processes)", n) for n in sizes}
     cal = {n: res.get("calamine loop (bare read, reference)", n) for n in sizes}
     opx = {n: res.get("openpyxl load_workbook loop (reference)", n) for n in sizes}
     for n in sizes:
-        if vm[n] is None:
+        if pair[n] is None or pair[n].seconds is None:
             res.checks.append((f"N={n}: validate+merge vs readers", "validate/merge not available", "n/a"))
             continue
-        fast = opx[n].seconds / vm[n].seconds
-        slow = vm[n].seconds / cal[n].seconds
-        res.checks.append((f"N={n}: openpyxl loop / (validate+merge) >= {TARGET_OPENPYXL:g}", f"{fast:.1f}x", "PASS" if fast >= TARGET_OPENPYXL else "FAIL"))
-        res.checks.append((f"N={n}: (validate+merge) / calamine loop <= {TARGET_CALAMINE:g}", f"{slow:.2f}x", "PASS" if slow <= TARGET_CALAMINE else "FAIL"))
-        v, m = res.get("xlflow validate (CLI)", n), res.get("xlflow merge (CLI)", n)
-        res.checks.append((f"N={n}: validate alone / calamine loop", f"{v.seconds / cal[n].seconds:.2f}x", "info"))
-        res.checks.append((f"N={n}: merge minus validate (consolidate + write) / calamine loop", f"{(m.seconds - v.seconds) / cal[n].seconds:.2f}x", "info"))
-    if len(sizes) > 1 and vm[first] and vm[last]:
-        growth = vm[last].ms_per_file / vm[first].ms_per_file
-        res.checks.append((f"ms/file at N={last} within {TARGET_LINEAR - 1:.0%} of N={first}", f"{growth:.2f}x", "PASS" if growth <= TARGET_LINEAR else "FAIL"))
-    if vm[last]:
-        rss = vm[last].rss_mb
+        fast = opx[n].seconds / pair[n].seconds
+        slow = pair[n].seconds / cal[n].seconds
+        res.checks.append((f"N={n}: openpyxl loop / (validate then merge) >= {TARGET_OPENPYXL:g} (issue 6)", f"{fast:.1f}x", "PASS" if fast >= TARGET_OPENPYXL else "FAIL"))
+        res.checks.append((f"N={n}: (validate then merge) / calamine loop <= {TARGET_CALAMINE:g} (issue 6)", f"{slow:.2f}x", "PASS" if slow <= TARGET_CALAMINE else "FAIL"))
+    if len(sizes) > 1 and pair[first] and pair[last] and pair[first].seconds and pair[last].seconds:
+        growth = pair[last].ms_per_file / pair[first].ms_per_file
+        res.checks.append((f"ms/file at N={last} within {TARGET_LINEAR - 1:.0%} of N={first}", f"{growth:.2f}x",
+                           "PASS" if growth <= TARGET_LINEAR else "FAIL (start-up weighs more on fewer files)"))
+    if pair[last] and pair[last].rss_mb:
+        rss = pair[last].rss_mb
         res.checks.append((f"peak RSS at N={last} < {TARGET_RSS_MB:g} MB", f"{rss:.0f} MB", "PASS" if rss < TARGET_RSS_MB else "FAIL"))
-    for what in ("calamine loop, 2-process pool", "validate_file, 2-process pool (for --jobs)"):
-        for n in sizes:
-            pool = res.get(what, n)
-            if pool is not None:
-                res.checks.append((f"N={n}: {what.split(',')[0]} speed-up with 2 processes (informs --jobs)", pool.note.split(" ")[0], "info"))
+    for n in sizes:
+        pool = res.get("calamine loop, 2-process pool", n)
+        if pool is not None:
+            res.checks.append((f"N={n}: calamine speed-up with 2 processes (informs --jobs)", pool.note.split(" ")[0], "info"))
 
 
 def _load() -> str:
@@ -268,18 +149,20 @@ def _load() -> str:
 
 
 def print_table(res: Results) -> None:
-    head = f"{'measurement':<46} {'N':>6} {'wall s':>8} {'ms/file':>8} {'peak RSS MB':>11}  notes"
+    head = f"{'measurement':<48} {'N':>6} {'median s':>8} {'min s':>7} {'ms/file':>8} {'peak RSS MB':>11}  notes"
     print(head)
     print("-" * len(head))
     for r in res.rows:
-        secs = "n/a" if r.seconds is None else f"{r.seconds:.2f}"
+        secs = "n/a" if r.seconds is None else f"{r.seconds:.3f}"
+        best = "" if r.fastest is None else f"{r.fastest:.3f}"
         ms = "n/a" if r.ms_per_file is None else f"{r.ms_per_file:.3f}"
         rss = "" if r.rss_mb is None else f"{r.rss_mb:.0f}"
-        print(f"{r.what:<46} {r.n:>6} {secs:>8} {ms:>8} {rss:>11}  {r.note}")
+        runs = f"[{r.runs} runs] " if r.runs > 1 else ""
+        print(f"{r.what:<48} {r.n:>6} {secs:>8} {best:>7} {ms:>8} {rss:>11}  {runs}{r.note}")
     print()
-    print(f"{'target':<72} {'measured':>16}  result")
+    print(f"{'target':<78} {'measured':>18}  result")
     for target, value, verdict in res.checks:
-        print(f"{target:<72} {value:>16}  {verdict}")
+        print(f"{target:<78} {value:>18}  {verdict}")
     for note in res.notes:
         print(note)
 
@@ -320,7 +203,8 @@ def profile_cli(args: list[str], out: Path, top: int = 25) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="xlflow 速度与规模基准测试（issue 6）。")
-    ap.add_argument("--sizes", default="1000,10000", help="回收报表份数，逗号分隔（默认 1000,10000）")
+    ap.add_argument("--sizes", default="300,1000", help="回收报表份数，逗号分隔（默认 300,1000；issue 6 的规模用 1000,10000）")
+    ap.add_argument("--reps", type=int, default=3, help="validate/merge、calamine 循环和隔离开销各测几次，报告中位数和最小值（默认 3）")
     ap.add_argument("--templates", type=int, default=1000, help="生成模板的单位数（默认 1000）")
     ap.add_argument("--openpyxl-sample", type=int, default=300, help="openpyxl 实测份数，其余按每份耗时外推（默认 300）")
     ap.add_argument("--form", default="gov-info-annual-2021")
@@ -344,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         for k, n in enumerate(sizes):
             # Files of every size have the same shape: later sizes need a smaller openpyxl sample.
             sample = args.openpyxl_sample if k == 0 else max(args.openpyxl_sample // 3, 1)
-            bench_size(res, args.form, n, args.work, factory, sample, commands, validate_pool=k == 0)
+            bench_size(res, args.form, n, args.work, factory, sample, commands, args.reps, pools=k == 0)
         start = run_child(["--help"], args.work / "help.log")
         res.add(Row("xlflow --help (CLI start-up only)", 1, start.seconds, start.rss_mb, "included in every CLI row above"))
         evaluate(res, sizes)

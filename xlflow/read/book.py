@@ -175,6 +175,11 @@ class Book:
         found = self.scan(sheet)
         return None if found is None else found.formula_cells
 
+    def formula_refs(self, sheet: str) -> set[bytes] | None:
+        """The same as ASCII bytes, as the scan found them (no decoding on the clean path)."""
+        found = self.scan(sheet)
+        return None if found is None else found.formula_refs
+
     def external_formulas(self, sheets: list[str]) -> dict[tuple[str, str], str] | None:
         """Cells with formulas into other workbooks; None when the file has no external links."""
         if self.kind not in ("xlsx", "xlsm") or not has_external_links(self.sn):

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import expr as ex
-from ..cells import parse_range
+from ..cells import a1, parse_range
 from ..expr import PREV
 from ..form import FieldDef, Form, RuleInstance
 from ..template import META_SHEET
@@ -135,7 +135,7 @@ def _bounds(form: Form) -> Bounds:
         for t in s.spec.tables:
             _, _, r2, c2 = parse_range(t)
             rows, cols = max(rows, r2 + 1), max(cols, c2 + 1)
-    return Bounds(rows + ROW_SLACK, cols + COL_SLACK)
+    return Bounds(rows + ROW_SLACK, cols + COL_SLACK, len(a1(rows - 1, cols - 1)))
 
 
 def _message_comparison(e: ex.Expr):

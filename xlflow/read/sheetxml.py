@@ -12,8 +12,8 @@ Two ways through, the same answer:
 
 * the quick way, for the XML every spreadsheet program writes (``<c r="B7" ...>`` cells,
   unprefixed): a handful of byte counts and one regular expression that matches only a
-  reference beyond the bounds, so a clean sheet costs a few C-level passes and no Python per
-  cell;
+  reference longer than any of the form's own (see ``Bounds``), so a clean sheet costs a few
+  C-level passes and no Python per cell;
 * the exact way, for anything else (prefixed elements, cells without ``r``, lowercase or
   zero-padded references, rich text, a hit of the quick check): expat, following calamine's
   rules (a cell's own ``r`` wins; a cell without one follows the previous cell; a row without
@@ -33,6 +33,7 @@ from .archive import ReadProblem
 
 MAX_SHEET_CELLS = 500_000  # <c> elements in one sheet; a return has ~400 in its largest
 MAX_DEPTH = 64  # element nesting inside a worksheet (Excel writes 6)
+MAX_QUICK_REF_LEN = 5  # longer references always take the exact way (ZZZZ9 would be 4 M cells)
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*><f\b')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
 _REF = re.compile(r"^([A-Za-z]{1,3})0*([0-9]{1,7})$")
@@ -41,39 +42,48 @@ _TRUE = ("1", "true")
 
 @dataclass(frozen=True)
 class Bounds:
-    """The largest sheet a return of this form can hold: 1-based last row and column."""
+    """The largest sheet a return of this form can hold: 1-based last row and column.
+
+    ``ref_len`` is the longest cell reference of the form's own cells ("J35": 3). The quick
+    way sends a sheet the exact way as soon as one reference is longer: a reference that is
+    not can reach at most a few hundred thousand cells (XFD9, ZZ99), which calamine reads in
+    a few MB, and the grid check after reading (``Book._trim``) reports and drops whatever
+    of it lies beyond the bounds. A clean return never takes the exact way."""
 
     rows: int
     cols: int
+    ref_len: int = 4
 
     def beyond(self, row: int, col: int) -> bool:  # 0-based, as the grid counts
         return row >= self.rows or col >= self.cols
 
     @cached_property
     def quick(self) -> re.Pattern[bytes]:
-        """Matches a canonical ``<c r="...`` whose reference lies beyond the bounds, or that is
-        lowercase (calamine accepts it; the exact way decides)."""
-        return re.compile(
-            ('<c r="(?:[a-z]|' + _letters_above(self.cols) + "[0-9]|[A-Z]{1,3}0|[A-Z]{1,3}" + _digits_above(self.rows) + '")').encode()
-        )
+        """Matches a canonical ``<c r="...`` with a reference longer than the form's own."""
+        return re.compile(b'<c r="[^"]{%d}' % (min(self.ref_len, MAX_QUICK_REF_LEN) + 1))
 
 
 @dataclass
 class SheetScan:
     far: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col) of far cells
     spans: list[tuple[int, int]] = field(default_factory=list)  # their byte spans in the XML
-    formula_cells: set[str] = field(default_factory=set)  # A1 refs of cells with a formula
+    formula_refs: set[bytes] = field(default_factory=set)  # A1 refs (ASCII) of cells with a formula
     hidden_rows: set[int] = field(default_factory=set)  # 0-based
     hidden_cols: list[tuple[int, int]] = field(default_factory=list)  # 0-based inclusive ranges
     merges: set[str] = field(default_factory=set)  # "A1:J1"
     exact: bool = False  # which way the scan went (for tests and profiling)
 
+    @cached_property
+    def formula_cells(self) -> set[str]:
+        return {r.decode() for r in self.formula_refs}
+
 
 def scan(xml: bytes, bounds: Bounds, part: str) -> SheetScan:
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-        raise ReadProblem("file-hostile-xml", part=part, what="DTD/实体声明")
     start = xml.find(b"<sheetData")
     end = xml.rfind(b"</sheetData>")
+    # A DTD (the only place entities are declared) comes before the root element.
+    if xml.find(b"<!DOCTYPE", 0, start if start > 0 else len(xml)) >= 0:
+        raise ReadProblem("file-hostile-xml", part=part, what="DTD/实体声明")
     if start < 0 and b"sheetData" in xml:
         return _exact(xml, bounds, part)  # prefixed elements (x:sheetData)
     region = xml[start:end] if 0 <= start < end else b""
@@ -82,16 +92,32 @@ def scan(xml: bytes, bounds: Bounds, part: str) -> SheetScan:
         raise ReadProblem("file-too-large", what=f"部件 {part} 有 {cells} 个单元格，超过上限 {MAX_SHEET_CELLS}")
     if cells != region.count(b'<c r="') or bounds.quick.search(region) is not None:
         return _exact(xml, bounds, part)
-    refs = _FORMULA_CELL.findall(region)
-    if len(refs) != region.count(b"<f"):
+    formulas = region.count(b"<f")
+    refs = _FORMULA_CELL.findall(region) if formulas else []
+    if len(refs) != formulas:
         return _exact(xml, bounds, part)  # a formula not first in its cell, or rich text
-    out = SheetScan(formula_cells={r.decode() for r in refs})
-    tail = xml[end:] if end >= 0 else b""
-    if b"<mergeCell " in tail:
-        out.merges = {m.decode() for m in _MERGE.findall(tail)}
-    if b"hidden=" in xml:
+    out = SheetScan(formula_refs=set(refs))
+    merged = xml.find(b"<mergeCells", end) if end >= 0 else -1
+    if merged >= 0:  # only the list itself is searched (data validations after it are long)
+        out.merges = _merges(xml[merged : xml.find(b"</mergeCells>", merged) + 1 or len(xml)])
+    if xml.find(b"hidden=", 0, end) >= 0:  # columns (before the cells) and rows
         _hidden(xml, out, part)
     return out
+
+
+_merge_sets: dict[bytes, frozenset[str]] = {}
+
+
+def _merges(tail: bytes) -> frozenset[str]:
+    """The merged ranges; the same list in every clean return of a form, decoded once."""
+    found = tuple(_MERGE.findall(tail))
+    key = b" ".join(found)
+    hit = _merge_sets.get(key)
+    if hit is None:
+        if len(_merge_sets) > 1024:
+            _merge_sets.clear()
+        hit = _merge_sets[key] = frozenset(m.decode() for m in found)
+    return hit
 
 
 def _hidden(xml: bytes, out: SheetScan, part: str) -> None:
@@ -145,7 +171,7 @@ def _exact(xml: bytes, bounds: Bounds, part: str) -> SheetScan:
         elif st["cell"] is not None and local in ("is", "f"):
             st["value"] = True
             if local == "f":
-                out.formula_cells.add(a1(st["cell"][0], st["cell"][1]))
+                out.formula_refs.add(a1(st["cell"][0], st["cell"][1]).encode())
         elif local == "col" and parent == "cols" and attrs.get("hidden", "").lower() in _TRUE:
             lo, hi = int(attrs.get("min", "1")), int(attrs.get("max", attrs.get("min", "1")))
             out.hidden_cols.append((lo - 1, hi - 1))
@@ -190,31 +216,3 @@ def strip(xml: bytes, spans: list[tuple[int, int]]) -> bytes:
         at = b
     pieces.append(xml[at:])
     return b"".join(pieces)
-
-
-# -- "greater than" as a regular expression ------------------------------------------------
-
-def _digits_above(n: int) -> str:
-    """Decimal numbers (no leading zero) greater than n."""
-    s = str(n)
-    alts = [f"[1-9][0-9]{{{len(s)},}}"]
-    for i, ch in enumerate(s):
-        d = int(ch)
-        if d < 9:
-            rest = len(s) - i - 1
-            alts.append(s[:i] + f"[{d + 1}-9]" + (f"[0-9]{{{rest}}}" if rest else ""))
-    return "(?:" + "|".join(alts) + ")"
-
-
-def _letters_above(n: int) -> str:
-    """Column letters (A-Z, bijective base 26) of a column greater than n (1-based)."""
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    alts = [f"[A-Z]{{{len(s) + 1},}}"]
-    for i, ch in enumerate(s):
-        if ch < "Z":
-            rest = len(s) - i - 1
-            alts.append(s[:i] + f"[{chr(ord(ch) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
-    return "(?:" + "|".join(alts) + ")"

@@ -90,9 +90,16 @@ def form_digest(form: Form) -> str:
     return digest
 
 
+_statics: dict[str, str] = {}
+
+
 def static_key(form: Form) -> str:
     """The part of every digest that does not depend on the run: form and xlflow."""
-    return hashlib.sha256(f"{SCHEMA}|{code_version()}|{form_digest(form)}".encode()).hexdigest()
+    key = f"{SCHEMA}|{code_version()}|{form_digest(form)}"
+    hit = _statics.get(key)
+    if hit is None:
+        hit = _statics[key] = hashlib.sha256(key.encode()).hexdigest()
+    return hit
 
 
 _rosters: list = [None, -1, {}]
@@ -169,7 +176,7 @@ class ResultCache:
         for agency, deps, record in rows:
             if _digest(static, agency, year, roster, previous) != deps:
                 continue
-            result = self._decode(record, sha256, static, deps)
+            result = self._decode(record, sha256, static, deps, form)
             if result is None:
                 continue
             if path is not None:
@@ -179,12 +186,18 @@ class ResultCache:
         self.misses += 1
         return None
 
-    def put(self, result: FileResult, form: Form, *, year=None, roster=None, previous=None) -> bool:
+    def has_entries(self, form: Form) -> bool:
+        """Whether anything is stored for this form and xlflow: when not, a run need not hash
+        its files to look them up (they are hashed where they are read)."""
+        return bool(self._query("SELECT 1 FROM results_v1 WHERE static = ? LIMIT 1", (static_key(form),)))
+
+    def put(self, result: FileResult, form: Form, *, year=None, roster=None, previous=None, blob: bytes | None = None) -> bool:
+        """Store a result (``blob``: ``pack(result, form)`` when a worker already made it)."""
         if self._off or not cacheable(result):
             return False
         static = static_key(form)
         deps = _digest(static, result.agency_code, year, roster, previous)
-        blob = zlib.compress(json.dumps(result.to_record(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+        blob = blob if blob is not None else pack(result, form)
         with self._lock:
             self._pending.append((result.sha256, static, deps, result.agency_code, blob, time.time(), code_version()))
             full = len(self._pending) >= BATCH
@@ -291,9 +304,9 @@ class ResultCache:
                 return  # another run held the database too long: these results are simply not kept
             self._broken(exc)
 
-    def _decode(self, record: bytes, sha256: str, static: str, deps: str) -> FileResult | None:
+    def _decode(self, record: bytes, sha256: str, static: str, deps: str, form: Form) -> FileResult | None:
         try:
-            result = FileResult.from_record(json.loads(zlib.decompress(record)))
+            result = _unpack(record, form)
             if result.sha256 != sha256:
                 raise ValueError("sha256")
             return result
@@ -335,6 +348,39 @@ class ResultCache:
     def _disable(self, why: str) -> None:
         self._off = True
         self.note = why
+
+
+_orders: dict[int, tuple[Form, tuple[str, ...], frozenset[str]]] = {}
+
+
+def _order(form: Form) -> tuple[tuple[str, ...], frozenset[str]]:
+    hit = _orders.get(id(form))
+    if hit is None or hit[0] is not form:
+        hit = _orders[id(form)] = (form, tuple(form.fields), frozenset(form.fields))
+    return hit[1], hit[2]
+
+
+def pack(result: FileResult, form: Form) -> bytes:
+    """The record as compressed JSON. Values of every field of the form (the usual case) are
+    stored as a list in the form's field order: the names are most of a record's bytes, and
+    the form's digest in the key guarantees the same order when it is read."""
+    record = result.to_record()
+    values = record.get("values")
+    order, names = _order(form)
+    if values is not None and values.keys() == names:
+        record["values"] = [values[k] for k in order]
+    return zlib.compress(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+
+
+def _unpack(blob: bytes, form: Form) -> FileResult:
+    record = json.loads(zlib.decompress(blob))
+    values = record.get("values")
+    if isinstance(values, list):
+        order, _ = _order(form)
+        if len(values) != len(order):
+            raise ValueError("values")
+        record["values"] = dict(zip(order, values))
+    return FileResult.from_record(record)
 
 
 def _damaged(exc: Exception) -> bool:

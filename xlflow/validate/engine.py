@@ -159,14 +159,14 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     _error_values(book, form, positions, raw)
     invalid: set[str] = set()
     result.findings.extend(_external_links(book, plan, positions, invalid))
-    formula_findings = sheetchecks.formula_inputs(book, plan, positions, raw, invalid)
+    formula_findings = sheetchecks.formula_inputs(book, plan, placement, raw, invalid)
     texty: set[str] = set()
     values, value_findings = normalise(plan, raw, positions, invalid, texty)
     result.findings.extend(check_identity(plan, result, ident, values, positions, year, roster))
     result.findings.extend(formula_findings)
     result.findings.extend(value_findings)
-    result.findings.extend(sheetchecks.merges(book, plan, positions))
-    result.findings.extend(sheetchecks.hidden(book, plan, positions, raw))
+    result.findings.extend(sheetchecks.merges(book, plan, placement))
+    result.findings.extend(sheetchecks.hidden(book, plan, placement))
 
     result.findings.extend(derive(plan, values, raw, positions, invalid, book.formula_cells, book.application, texty))
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None

@@ -123,7 +123,7 @@ def validate_paths(
     listed), one result per file in input order, streamed (memory stays flat). Files are read
     in ``jobs`` worker processes (``isolation.ValidationPool``; ``pool`` to reuse one, ``limits``
     for a new one); with ``cache`` (a ``cache.ResultCache``) a file already validated under the
-    same dependencies is not read again, and new results are stored."""
+    same dependencies is not read again, and new results are stored (encoded by the workers)."""
     from .isolation import ValidationPool
 
     if jobs < 1:
@@ -134,13 +134,10 @@ def validate_paths(
         pool = ValidationPool(form, jobs=jobs, limits=limits)
     ctx = {"year": year, "roster": roster, "previous": previous}
     known: set[int] = set()  # ids of results that did not come from a worker
+    store = None if cache is None else (lambda r, blob: cache.put(r, form, blob=blob, **ctx))
+    lookups = cache if cache is not None and cache.has_entries(form) else None
     try:
-        for r in pool.run(_lookups(entries, form, cache, ctx, known), **ctx):
-            if id(r) in known:
-                known.discard(id(r))
-            elif cache is not None:
-                cache.put(r, form, **ctx)
-            yield r
+        yield from pool.run(_lookups(entries, form, lookups, ctx, known), packed=store, **ctx)
     finally:
         if own:
             pool.close()
@@ -157,7 +154,9 @@ def _entries(paths) -> Iterator[InputFile]:
 
 
 def _lookups(entries: Iterator[InputFile], form: Form, cache, ctx: dict, known: set[int]) -> Iterator[Path | FileResult]:
-    """What the pool gets: a path to read, or a result already known (a link, a cache hit)."""
+    """What the pool gets: a path to read, or a result already known (a link, a cache hit).
+    (Hashing in threads ahead of the lookups was tried: the GIL hand-offs cost more than the
+    hashing they overlapped.)"""
     from .cache import file_sha256
 
     for e in entries:

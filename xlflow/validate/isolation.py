@@ -20,7 +20,7 @@ worker keeps the last ``CONTEXTS_PER_WORKER``, and the pool mirrors which one ho
 Contexts are told apart by identity: pass a new roster object when the roster changes rather
 than changing a list in place.
 
-Workers are forked where that is safe (Linux, no other threads running when the pool starts),
+Workers are forked where that is safe (Linux, no other threads running when the pool is made),
 otherwise started through a fork server or spawned, in which case each worker loads the form
 from its definition file. Limits are POSIX rlimits; where there are none (Windows) the wall
 time limit still holds.
@@ -38,7 +38,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -92,7 +92,9 @@ class ValidationPool:
         self.form = form
         self.jobs = jobs
         self.limits = limits or Limits()
-        self._method = start_method
+        # Chosen now, not when the first worker starts: a caller that creates the pool in a
+        # single-threaded program may start threads of its own before the first file.
+        self._method = start_method or _start_method()
         self._ctx = None
         self._lock = threading.Condition()
         self._idle: list[_Worker] = []
@@ -117,11 +119,15 @@ class ValidationPool:
         return self.run((Path(p) for p in paths), year=year, roster=roster, previous=previous)
 
     def run(self, items: Iterable[Path | tuple[Path, Any] | FileResult], *, year: int | None = None,
-            roster: Sequence[Agency] | None = None, previous: Any = None, jobs: int | None = None) -> Iterator[FileResult]:
+            roster: Sequence[Agency] | None = None, previous: Any = None, jobs: int | None = None,
+            packed: Callable[[FileResult, bytes], None] | None = None) -> Iterator[FileResult]:
         """Results in input order for ``items``: a path, a (path, display path) pair, or a
-        result already known (a cache hit), which passes through in its place."""
+        result already known (a cache hit), which passes through in its place. With ``packed``,
+        workers also encode each cacheable result for the result cache (``cache.pack``), and
+        ``packed(result, blob)`` is called as each arrives: the encoding is done in parallel,
+        not by the caller."""
         seq, payload = self._context(year, roster, previous)
-        return _Batch(self, seq, payload, iter(items), jobs or self.jobs).results()
+        return _Batch(self, seq, payload, iter(items), jobs or self.jobs, packed).results()
 
     def close(self) -> None:
         with self._lock:
@@ -178,7 +184,7 @@ class ValidationPool:
 
     def _start(self) -> _Worker:
         if self._ctx is None:
-            self._ctx = multiprocessing.get_context(self._method or _start_method())
+            self._ctx = multiprocessing.get_context(self._method)
         method = self._ctx.get_start_method()
         if method == "fork":
             form_ref: Form | Path = self.form
@@ -215,8 +221,9 @@ class ValidationPool:
 class _Batch:
     """One ``run``: the workers it holds, what they have been sent, results waiting their turn."""
 
-    def __init__(self, pool: ValidationPool, seq: int, payload: tuple, items: Iterator, jobs: int):
+    def __init__(self, pool: ValidationPool, seq: int, payload: tuple, items: Iterator, jobs: int, packed=None):
         self.pool, self.seq, self.payload, self.items, self.jobs = pool, seq, payload, items, jobs
+        self.packed = packed
         self.workers: list[_Worker] = []
         self.queue: deque = deque()  # (index, path, display) not yet sent
         self.ready: dict[int, FileResult] = {}
@@ -276,7 +283,7 @@ class _Batch:
                 w.contexts.append(self.seq)
                 if len(w.contexts) > CONTEXTS_PER_WORKER:
                     w.contexts.popleft()
-            w.conn.send(("file", task[0], str(task[1]), self.seq))
+            w.conn.send(("file", task[0], str(task[1]), self.seq, self.packed is not None))
         except (OSError, ValueError):  # the worker died before it could be sent anything
             w.pending.append(task)
             self._fail(w, None)
@@ -300,7 +307,7 @@ class _Batch:
     def _receive(self, w: _Worker) -> None:
         while w.pending and w.conn.poll():
             try:
-                index, result = w.conn.recv()
+                index, result, blob = w.conn.recv()
             except (EOFError, OSError):
                 self._fail(w, "exit")
                 return
@@ -308,7 +315,10 @@ class _Batch:
             if result == "memory":
                 self._fail(w, "memory", task)
                 return
-            self.ready[index] = _shown(result, task)
+            result = _shown(_landed(result, self.pool.form), task)
+            if blob is not None and self.packed is not None:
+                self.packed(result, blob)
+            self.ready[index] = result
             w.started = time.monotonic()
         if not w.proc.is_alive() and w.pending:
             w.proc.join(1)
@@ -330,6 +340,25 @@ class _Batch:
         self.pool._discard(w)
         if task is not None:
             self.ready[task[0]] = _failure(task, why, exitcode, self.pool.limits, last_words)
+
+
+def _field_order(form: Form) -> tuple[str, ...]:
+    return tuple(form.fields)
+
+
+def _shipped(result: FileResult, order: tuple[str, ...], names: frozenset[str]) -> FileResult:
+    """Values sent as a tuple in the form's field order when the result has every field (the
+    usual case): the field names would be most of what is pickled per file."""
+    values = result.values
+    if values is not None and values.keys() == names:
+        result.values = tuple(values[k] for k in order)
+    return result
+
+
+def _landed(result: FileResult, form: Form) -> FileResult:
+    if isinstance(result.values, tuple):
+        result.values = dict(zip(_field_order(form), result.values))
+    return result
 
 
 def _shown(result: FileResult, task: tuple) -> FileResult:
@@ -451,6 +480,7 @@ def _cpu_budget(seconds: float) -> None:
 
 
 def _worker_main(conn, form_ref: Form | Path, limits: Limits, log: str) -> None:
+    from . import cache
     from .engine import validate_file
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -460,6 +490,8 @@ def _worker_main(conn, form_ref: Form | Path, limits: Limits, log: str) -> None:
     faulthandler.disable()  # (a test runner's) traceback on abort would bury the reader's own message
     form = form_ref if isinstance(form_ref, Form) else load_form(form_ref)
     _apply_limits(limits)
+    order = _field_order(form)
+    names = frozenset(order)
     contexts: dict[int, tuple] = {}
     while True:
         try:
@@ -473,12 +505,13 @@ def _worker_main(conn, form_ref: Form | Path, limits: Limits, log: str) -> None:
             while len(contexts) > CONTEXTS_PER_WORKER:
                 contexts.pop(next(iter(contexts)))
             continue
-        _, index, path, seq = msg
+        _, index, path, seq, pack = msg
         year, roster, previous = contexts[seq]
         _cpu_budget(limits.timeout)
         try:
             result = validate_file(path, form, year=year, roster=roster, previous=previous)
         except MemoryError:
-            conn.send((index, "memory"))
+            conn.send((index, "memory", None))
             os._exit(3)  # a worker that ran out of memory is not trusted with another file
-        conn.send((index, result))
+        blob = cache.pack(result, form) if pack and cache.cacheable(result) else None
+        conn.send((index, _shipped(result, order, names), blob))
