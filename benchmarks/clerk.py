@@ -54,6 +54,9 @@ def bench_pair(res: Results, n: int, folder: Path, roster: Path, work: Path, yea
     res.add(Row.of("xlflow validate (CLI, empty cache)", n, validate, rss["validate"], notes["validate"]))
     res.add(Row.of("xlflow merge after validate (CLI, cache)", n, merge, rss["merge"], notes["merge"]))
     res.add(Row.of("validate then merge (two processes)", n, pair, max(rss.values()), "what the clerk runs"))
+    single = run_child(["validate", str(folder), "--year", str(year), "--agencies", str(roster), "--json", str(work / "j1.json"),
+                        "--no-cache", "--jobs", "1"], work / f"validate_j1_{n}.log")
+    res.add(Row("xlflow validate --jobs 1 --no-cache", n, single.seconds, single.rss_mb, f"rc={single.rc}, once, information"))
     cold = run_child(["merge", str(folder), "--year", str(year), "--agencies", str(roster), "--out", str(work / "cold.xlsx"), "--no-cache"],
                      work / f"merge_cold_{n}.log")
     res.add(Row("xlflow merge --no-cache (validates every file)", n, cold.seconds, cold.rss_mb, f"rc={cold.rc}, once, information"))

@@ -13,6 +13,7 @@ import pytest
 from tests.returned import CODE, FORM, NAME, YEAR, build, clean_values, set_cell, write
 from xlflow.roster import Agency
 from xlflow.validate import cache as cache_mod
+from xlflow.validate import dependencies as deps_mod
 from xlflow.validate import engine, validate_paths
 from xlflow.validate.cache import ResultCache, dependencies, is_current
 from xlflow.validate.isolation import ValidationPool
@@ -87,8 +88,8 @@ def test_the_run_context_picks_the_entry(box, tmp_path):
 
 def test_a_new_xlflow_never_trusts_old_entries(box, tmp_path, monkeypatch):
     run(box, tmp_path)
-    monkeypatch.setattr(cache_mod, "code_version", lambda: "9.9.9+other")
-    monkeypatch.setattr(cache_mod, "_statics", {})
+    monkeypatch.setattr(deps_mod, "code_version", lambda: "9.9.9+other")
+    monkeypatch.setattr(deps_mod, "_statics", {})
     _, c = run(box, tmp_path)
     assert c.hits == 0 and c.info()["entries"] == 6  # stored again, beside the old ones
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.returned import FORM, YEAR, build, write
-from xlflow.validate import engine, isolation, validate_paths
+from xlflow.validate import engine, validate_paths, worker
 from xlflow.validate.isolation import Limits, ValidationPool
 
 real_validate = engine.validate_file
@@ -81,7 +81,7 @@ def test_a_cpu_hog_is_stopped_by_the_cpu_limit(monkeypatch, box):
     """The kernel's CPU limit (RLIMIT_CPU, set per file) ends a busy worker even when the wall
     clock is generous."""
     def spin():
-        isolation._cpu_budget(1)
+        worker.cpu_budget(1)
         while True:
             pass
 

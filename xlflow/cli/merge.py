@@ -10,7 +10,7 @@ import typer
 from ..errors import UsageError
 from ..roster import load_roster
 from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form
-from ._run import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MaxMemoryOpt, NoCacheOpt, TimeoutOpt, limits, open_cache
+from ._run import DEFAULT_JOBS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, JobsOpt, MaxMemoryOpt, NoCacheOpt, TimeoutOpt, limits, open_cache
 
 _MARK = {"valid": "✓", "invalid": "✗", "unreadable": "!"}
 
@@ -26,9 +26,7 @@ def merge(
     code: Annotated[Optional[str], typer.Option("--code", help="汇总单位（本县）的代码；默认取名单中单位代码的公共前缀。")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="汇总单位（本县）的名称；默认取名单中单位名称的公共前缀，如“嘉祥县”。")] = None,
     csv_dir: Annotated[Optional[Path], typer.Option("--csv", help="另存一份长表 CSV（单位、字段、标签、数值）到这个文件夹。")] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="同时校验的进程数（同 xlflow validate）；结果与单进程逐字节相同。")
-    ] = 1,
+    jobs: JobsOpt = DEFAULT_JOBS,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不逐个列出文件。")] = False,
     no_cache: NoCacheOpt = False,
     max_memory: MaxMemoryOpt = DEFAULT_MEMORY_MB,

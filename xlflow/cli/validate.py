@@ -10,7 +10,7 @@ import typer
 
 from ..errors import UsageError
 from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form
-from ._run import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MaxMemoryOpt, NoCacheOpt, TimeoutOpt, limits, open_cache
+from ._run import DEFAULT_JOBS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, JobsOpt, MaxMemoryOpt, NoCacheOpt, TimeoutOpt, limits, open_cache
 
 STATUS_STYLE = {"valid": ("合格", "green"), "invalid": ("不合格", "red"), "unreadable": ("无法读取", "magenta")}
 SEVERITY_STYLE = {"error": ("错误", "red"), "warning": ("提示", "yellow"), "info": ("信息", "cyan")}
@@ -32,10 +32,7 @@ def validate(
         Optional[Path], typer.Option("--annotate", help="在这个文件夹中为有问题的文件生成标注副本（问题单元格标色并加批注），原文件不动。")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="只显示有问题的文件和最后的汇总。")] = False,
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", min=1, help="同时校验的进程数（每个文件都在独立的子进程中读取）；2 核电脑上 --jobs 2 约快 1.6 倍。"),
-    ] = 1,
+    jobs: JobsOpt = DEFAULT_JOBS,
     no_cache: NoCacheOpt = False,
     max_memory: MaxMemoryOpt = DEFAULT_MEMORY_MB,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,

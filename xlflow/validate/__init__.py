@@ -8,8 +8,10 @@ Public API (the merge, report and CLI stages code against these names):
 * ``input_files(paths) -> Iterator[InputFile]`` and ``iter_input_files(paths) -> Iterator[(Path, skip reason | None)]``
 * ``isolation.ValidationPool(form, jobs=, limits=)``: ``.validate(path, *, year, roster, previous,
   display_path=None)`` (thread-safe) and ``.map(paths, ...)``; ``isolation.Limits``
-* ``cache.ResultCache(folder=None)``: ``.get(sha256, form, ...)``, ``.put(result, form, ...)``;
-  ``cache.dependencies(result, form, year, roster, previous) -> str`` and ``cache.is_current(...)``
+* ``cache.ResultCache(folder=None)``: ``.get(sha256, form, ...)``, ``.put(result, form, ...)``
+* ``dependencies.dependencies(result, form, year, roster, previous) -> str``,
+  ``dependencies.is_current(digest, result, form, year, roster, previous) -> bool`` and
+  ``dependencies.reusable(result) -> bool`` (also importable from ``cache``)
 * ``load_previous(paths, form) -> Previous`` and ``Previous.for_agency(code)``
 """
 

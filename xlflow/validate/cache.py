@@ -1,16 +1,9 @@
 """Validate once: each file's result kept by its content and by everything the result depends on.
 
 A clerk validates, asks agencies to fix, validates again, then merges. A file that did not
-change is never read twice: its result is stored under the file's SHA-256 together with a
-digest of what the result depends on (``dependencies``):
-
-* the form: id, version, layout fingerprint and a digest of its whole definition;
-* xlflow itself: the version and a digest of its own source files (a changed reader or rule
-  is a different xlflow, even under the same version number), and this cache's schema;
-* the run: ``--year``; the roster entry (code and name) of the agency the file declares, or
-  that there is no such entry, or no roster; that agency's previous-year values.
-
-Nothing else goes into a result: the file's bytes decide the rest. Because the agency is only
+change is never read twice: its result is stored under the file's SHA-256 together with the
+digest of what the result depends on (``dependencies.dependencies``: form, xlflow, year, the
+roster entry and previous-year values of the agency the file declares). Because the agency is only
 known once the file was read, the store keeps it beside each entry, and a lookup recomputes the
 digest for that agency under the current run; an entry from another version or context never
 matches (and entries of other versions are pruned after ``PRUNE_AFTER_DAYS``).
@@ -18,8 +11,8 @@ matches (and entries of other versions are pruned after ``PRUNE_AFTER_DAYS``).
 The store is one SQLite database in WAL mode (stdlib; concurrent runs each commit whole
 batches, readers never block writers). Records are ``FileResult.to_record()`` as JSON,
 zlib-compressed: zlib's checksum makes a damaged record fail to decode, and such an entry is
-dropped and read afresh, never trusted. A database that cannot be opened is moved out of the
-way once and rebuilt; if that fails too the run goes on without a cache, with a note.
+dropped and read afresh, never trusted. A damaged database is removed (it holds nothing that
+cannot be recomputed) and rebuilt; if that fails too the run goes on without a cache, with a note.
 
 Results that depend on the machine rather than the file (a worker crash or timeout, a file
 that could not be read) are not stored. The folder comes from ``XLFLOW_CACHE_DIR``, else the
@@ -36,21 +29,19 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..form import Form
-from ..results import FileResult, encode_value
-from ..roster import Agency
+from ..results import FileResult
+from .dependencies import code_version, dependencies, digest_for, is_current, reusable, static_key
 
-SCHEMA = 1  # bump with the table name when the table or the record changes shape
+__all__ = ["ResultCache", "default_dir", "dependencies", "for_inputs", "is_current", "pack", "reusable"]
+
 DB_NAME = "results.sqlite3"
 BATCH = 64
 PRUNE_AFTER_DAYS = 30
-_UNCACHEABLE = frozenset({"file-reader-crashed", "file-reader-timeout", "file-io-error", "file-symlink"})
 
 
 def default_dir() -> Path:
@@ -60,86 +51,6 @@ def default_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("xlflow", appauthor=False))
-
-
-# -- what a result depends on ----------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """xlflow's version and a digest of its source files, computed once per process."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256(f"{__version__}|{SCHEMA}".encode())
-    for path in sorted(root.rglob("*.py")):
-        try:
-            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-        except OSError:
-            continue
-    return f"{__version__}+{h.hexdigest()[:16]}"
-
-
-_forms: dict[int, tuple[Form, str]] = {}
-
-
-def form_digest(form: Form) -> str:
-    hit = _forms.get(id(form))
-    if hit is not None and hit[0] is form:
-        return hit[1]
-    spec = form.spec.model_dump_json().encode("utf-8")
-    digest = f"{form.form_id}|{form.version}|{form.fingerprint}|{hashlib.sha256(spec).hexdigest()[:16]}"
-    _forms[id(form)] = (form, digest)  # keeps the form alive so its id is never reused
-    return digest
-
-
-_statics: dict[str, str] = {}
-
-
-def static_key(form: Form) -> str:
-    """The part of every digest that does not depend on the run: form and xlflow."""
-    key = f"{SCHEMA}|{code_version()}|{form_digest(form)}"
-    hit = _statics.get(key)
-    if hit is None:
-        hit = _statics[key] = hashlib.sha256(key.encode()).hexdigest()
-    return hit
-
-
-_rosters: list = [None, -1, {}]
-
-
-def _roster_entry(roster: Sequence[Agency] | None, code: str | None) -> Any:
-    if roster is None:
-        return "no-roster"
-    if _rosters[0] is not roster or _rosters[1] != len(roster):
-        _rosters[:] = [roster, len(roster), {a.code: a for a in roster}]
-    agency = _rosters[2].get(code or "")
-    return [agency.code, agency.name] if agency is not None else "absent"
-
-
-def _previous_entry(previous: Any, code: str | None) -> Any:
-    values = previous.for_agency(code) if previous is not None and code else None
-    if values is None:
-        return None  # no previous data and no entry for this agency validate alike
-    return sorted((k, encode_value(v)) for k, v in values.items())
-
-
-def _digest(static: str, code: str | None, year: int | None, roster, previous) -> str:
-    blob = json.dumps([static, code, year, _roster_entry(roster, code), _previous_entry(previous, code)],
-                      ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def dependencies(result: FileResult, form: Form, year: int | None, roster: Sequence[Agency] | None, previous: Any) -> str:
-    """Digest of everything ``result`` depends on besides the file's bytes (see the module
-    docstring). Store it beside a result; the result is still good while ``is_current`` says so."""
-    return _digest(static_key(form), result.agency_code, year, roster, previous)
-
-
-def is_current(digest: str, result: FileResult, form: Form, year: int | None, roster: Sequence[Agency] | None, previous: Any) -> bool:
-    """Whether a result stored with ``digest`` would be the same if the file were validated now."""
-    return digest == dependencies(result, form, year, roster, previous)
-
-
-def cacheable(result: FileResult) -> bool:
-    return bool(result.sha256) and not any(f.rule in _UNCACHEABLE for f in result.findings)
 
 
 def file_sha256(path: Path) -> str | None:
@@ -174,7 +85,7 @@ class ResultCache:
         static = static_key(form)
         rows = self._query("SELECT agency, deps, record FROM results_v1 WHERE sha256 = ? AND static = ?", (sha256, static))
         for agency, deps, record in rows:
-            if _digest(static, agency, year, roster, previous) != deps:
+            if digest_for(static, agency, year, roster, previous) != deps:
                 continue
             result = self._decode(record, sha256, static, deps, form)
             if result is None:
@@ -193,10 +104,10 @@ class ResultCache:
 
     def put(self, result: FileResult, form: Form, *, year=None, roster=None, previous=None, blob: bytes | None = None) -> bool:
         """Store a result (``blob``: ``pack(result, form)`` when a worker already made it)."""
-        if self._off or not cacheable(result):
+        if self._off or not reusable(result):
             return False
         static = static_key(form)
-        deps = _digest(static, result.agency_code, year, roster, previous)
+        deps = digest_for(static, result.agency_code, year, roster, previous)
         blob = blob if blob is not None else pack(result, form)
         with self._lock:
             self._pending.append((result.sha256, static, deps, result.agency_code, blob, time.time(), code_version()))

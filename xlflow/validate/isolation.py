@@ -28,7 +28,6 @@ time limit still holds.
 
 from __future__ import annotations
 
-import faulthandler
 import hashlib
 import itertools
 import multiprocessing
@@ -45,18 +44,14 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import finding
-from ..form import Form, load_form
+from ..form import Form
 from ..results import FileResult
 from ..roster import Agency
-
-try:
-    import resource
-except ImportError:  # Windows
-    resource = None  # type: ignore[assignment]
+from . import worker
+from .worker import CONTEXTS_PER_WORKER
 
 DEPTH = 2  # files sent ahead to one worker
 WINDOW_PER_JOB = 16  # files read ahead of the one the caller is waiting for
-CONTEXTS_PER_WORKER = 8
 _STOP_GRACE = 2.0
 
 
@@ -195,7 +190,7 @@ class ValidationPool:
         parent, child = self._ctx.Pipe()
         fd, log = tempfile.mkstemp(prefix="xlflow-worker-", suffix=".log")
         os.close(fd)
-        proc = self._ctx.Process(target=_worker_main, args=(child, form_ref, self.limits, log), daemon=True, name="xlflow-validate")
+        proc = self._ctx.Process(target=worker.main, args=(child, form_ref, self.limits, log), daemon=True, name="xlflow-validate")
         try:
             proc.start()
         except BaseException:
@@ -315,7 +310,7 @@ class _Batch:
             if result == "memory":
                 self._fail(w, "memory", task)
                 return
-            result = _shown(_landed(result, self.pool.form), task)
+            result = _shown(worker.landed(result, self.pool.form), task)
             if blob is not None and self.packed is not None:
                 self.packed(result, blob)
             self.ready[index] = result
@@ -340,25 +335,6 @@ class _Batch:
         self.pool._discard(w)
         if task is not None:
             self.ready[task[0]] = _failure(task, why, exitcode, self.pool.limits, last_words)
-
-
-def _field_order(form: Form) -> tuple[str, ...]:
-    return tuple(form.fields)
-
-
-def _shipped(result: FileResult, order: tuple[str, ...], names: frozenset[str]) -> FileResult:
-    """Values sent as a tuple in the form's field order when the result has every field (the
-    usual case): the field names would be most of what is pickled per file."""
-    values = result.values
-    if values is not None and values.keys() == names:
-        result.values = tuple(values[k] for k in order)
-    return result
-
-
-def _landed(result: FileResult, form: Form) -> FileResult:
-    if isinstance(result.values, tuple):
-        result.values = dict(zip(_field_order(form), result.values))
-    return result
 
 
 def _shown(result: FileResult, task: tuple) -> FileResult:
@@ -444,74 +420,3 @@ def _kill(w: _Worker) -> None:
         os.unlink(w.log)
     except OSError:
         pass
-
-
-# -- the worker process -----------------------------------------------------------------------
-
-def _apply_limits(limits: Limits) -> None:
-    if resource is None:
-        return
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an aborting reader must not write a core file
-    base = _address_space()
-    if base is not None and limits.memory_mb > 0:
-        cap = base + limits.memory_mb * 1024 * 1024
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or cap < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
-def _address_space() -> int | None:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _cpu_budget(seconds: float) -> None:
-    """The CPU limit for the next file: what this worker has used so far plus the budget."""
-    if resource is None or seconds <= 0:
-        return
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(ru.ru_utime + ru.ru_stime + seconds) + 1
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
-
-
-def _worker_main(conn, form_ref: Form | Path, limits: Limits, log: str) -> None:
-    from . import cache
-    from .engine import validate_file
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    os.environ["RUST_BACKTRACE"] = "0"
-    with open(log, "ab", buffering=0) as fh:  # a crashing reader writes here, not on the clerk's screen
-        os.dup2(fh.fileno(), 2)
-    faulthandler.disable()  # (a test runner's) traceback on abort would bury the reader's own message
-    form = form_ref if isinstance(form_ref, Form) else load_form(form_ref)
-    _apply_limits(limits)
-    order = _field_order(form)
-    names = frozenset(order)
-    contexts: dict[int, tuple] = {}
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg[0] == "stop":
-            return
-        if msg[0] == "ctx":
-            contexts[msg[1]] = msg[2:]
-            while len(contexts) > CONTEXTS_PER_WORKER:
-                contexts.pop(next(iter(contexts)))
-            continue
-        _, index, path, seq, pack = msg
-        year, roster, previous = contexts[seq]
-        _cpu_budget(limits.timeout)
-        try:
-            result = validate_file(path, form, year=year, roster=roster, previous=previous)
-        except MemoryError:
-            conn.send((index, "memory", None))
-            os._exit(3)  # a worker that ran out of memory is not trusted with another file
-        blob = cache.pack(result, form) if pack and cache.cacheable(result) else None
-        conn.send((index, _shipped(result, order, names), blob))
