@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..form import Form
-from ..read import Book, ReadProblem, plan_for
+from ..read import plan_for
+from .summary import SUMMARY_SCOPE
 
 
 @dataclass
@@ -35,35 +36,26 @@ class Previous:
 
 
 def load_previous(paths: Iterable[str | os.PathLike] | str | os.PathLike, form: Form) -> Previous:
-    from .engine import validate_file
-    from .inputs import iter_input_files
+    """Last year's files are read like this year's: in worker processes (``validate_paths``),
+    so a hostile file among them costs only itself. A file that turns out to be a summary is
+    then read as one (it has just been read safely)."""
+    from .inputs import validate_paths
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    plan = plan_for(form)
-    keep = plan.prev_fields
+    keep = plan_for(form).prev_fields
     prev = Previous()
-    for path, skip in iter_input_files(paths):
-        if skip is not None:
-            continue
-        if _is_summary(path, plan.meta_sheet):
+    for res in validate_paths(list(paths), form):
+        path = Path(res.path)
+        if res.scope == SUMMARY_SCOPE and res.values is not None:
             _load_summary(prev, path, form, keep)
             continue
-        res = validate_file(path, form)
         if res.values is None or not res.agency_code:
             continue
         prev.by_agency[res.agency_code] = {k: res.values.get(k) for k in keep}
         prev.year = prev.year or res.year
         prev.sources.append(path)
     return prev
-
-
-def _is_summary(path: Path, meta_sheet: str) -> bool:
-    try:
-        with Book(path.read_bytes(), meta_sheet) as book:
-            return book.identity.get("xlflow_kind") == "summary"
-    except (ReadProblem, OSError):
-        return False
 
 
 def _load_summary(prev: Previous, path: Path, form: Form, keep: set[str]) -> None:
