@@ -11,7 +11,9 @@ the loop; the CLI rows include interpreter start-up and imports.
 
 from __future__ import annotations
 
+import resource
 import shutil
+import time
 from pathlib import Path
 
 try:
@@ -29,6 +31,7 @@ TARGET_ISOLATION = 0.10  # extra wall time of validating in a worker, clean file
 
 def bench_pair(res: Results, n: int, folder: Path, roster: Path, work: Path, year: int, reps: int) -> None:
     validate, merge, pair, rss = [], [], [], {"validate": 0.0, "merge": 0.0}
+    cpu: dict[str, list[float]] = {"validate": [], "merge": [], "pair": []}
     notes = {"validate": "", "merge": ""}
     for rep in range(reps):
         cache = work / f"cache_{n}_{rep}"
@@ -49,24 +52,31 @@ def bench_pair(res: Results, n: int, folder: Path, roster: Path, work: Path, yea
         validate.append(v.seconds)
         merge.append(m.seconds)
         pair.append(v.seconds + m.seconds)
+        cpu["validate"].append(v.cpu)
+        cpu["merge"].append(m.cpu)
+        cpu["pair"].append(v.cpu + m.cpu)
         rss["validate"], rss["merge"] = max(rss["validate"], v.rss_mb), max(rss["merge"], m.rss_mb)
         shutil.rmtree(cache, ignore_errors=True)
-    res.add(Row.of("xlflow validate (CLI, empty cache)", n, validate, rss["validate"], notes["validate"]))
-    res.add(Row.of("xlflow merge after validate (CLI, cache)", n, merge, rss["merge"], notes["merge"]))
-    res.add(Row.of("validate then merge (two processes)", n, pair, max(rss.values()), "what the clerk runs"))
+    res.add(Row.of("xlflow validate (CLI, empty cache)", n, validate, rss["validate"], notes["validate"], cpu["validate"]))
+    res.add(Row.of("xlflow merge after validate (CLI, cache)", n, merge, rss["merge"], notes["merge"], cpu["merge"]))
+    res.add(Row.of("validate then merge (two processes)", n, pair, max(rss.values()), "what the clerk runs", cpu["pair"]))
     single = run_child(["validate", str(folder), "--year", str(year), "--agencies", str(roster), "--json", str(work / "j1.json"),
                         "--no-cache", "--jobs", "1"], work / f"validate_j1_{n}.log")
-    res.add(Row("xlflow validate --jobs 1 --no-cache", n, single.seconds, single.rss_mb, f"rc={single.rc}, once, information"))
+    res.add(Row("xlflow validate --jobs 1 --no-cache", n, single.seconds, single.rss_mb, f"rc={single.rc}, once, information", cpu=single.cpu))
     cold = run_child(["merge", str(folder), "--year", str(year), "--agencies", str(roster), "--out", str(work / "cold.xlsx"), "--no-cache"],
                      work / f"merge_cold_{n}.log")
-    res.add(Row("xlflow merge --no-cache (validates every file)", n, cold.seconds, cold.rss_mb, f"rc={cold.rc}, once, information"))
+    res.add(Row("xlflow merge --no-cache (validates every file)", n, cold.seconds, cold.rss_mb, f"rc={cold.rc}, once, information", cpu=cold.cpu))
 
 
 def bench_reference(res: Results, n: int, paths: list[str], form_ref: str, reps: int) -> None:
     init_reader(form_ref)
     timed_loop(calamine_read, paths[: min(20, n)])  # warm imports and the page cache
-    runs = [timed_loop(calamine_read, paths) for _ in range(reps)]
-    res.add(Row.of("calamine loop (bare read, reference)", n, runs, note="every sheet of every file, in process"))
+    runs, cpu = [], []
+    for _ in range(reps):
+        started = time.process_time()
+        runs.append(timed_loop(calamine_read, paths))
+        cpu.append(time.process_time() - started)
+    res.add(Row.of("calamine loop (bare read, reference)", n, runs, note="every sheet of every file, in process", cpu=cpu))
 
 
 def bench_isolation(res: Results, n: int, paths: list[str], form_ref: str, roster: Path, year: int, reps: int) -> None:
@@ -74,12 +84,22 @@ def bench_isolation(res: Results, n: int, paths: list[str], form_ref: str, roste
     included), alternating, so both see the same machine."""
     init_validate(form_ref, str(roster), year)
     timed_loop(validate_one, paths[: min(20, n)])
-    inside, isolated = [], []
+    inside, isolated, inside_cpu, isolated_cpu = [], [], [], []
     for _ in range(reps):
+        started = time.process_time()
         inside.append(timed_loop(validate_one, paths))
+        inside_cpu.append(time.process_time() - started)
+        started, workers = time.process_time(), _children_cpu()
         isolated.append(isolated_loop(paths))
-    res.add(Row.of("validate_file loop, in process", n, inside))
-    res.add(Row.of("validate in 1 worker process (isolation)", n, isolated, note="ValidationPool(jobs=1).map, pool start included"))
+        isolated_cpu.append(time.process_time() - started + _children_cpu() - workers)
+    res.add(Row.of("validate_file loop, in process", n, inside, cpu=inside_cpu))
+    res.add(Row.of("validate in 1 worker process (isolation)", n, isolated, note="ValidationPool(jobs=1).map, pool start included",
+                   cpu=isolated_cpu))
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def evaluate(res: Results, sizes: list[int]) -> None:
@@ -99,3 +119,7 @@ def evaluate(res: Results, sizes: list[int]) -> None:
             cost, best = isolated.seconds / inside.seconds - 1, isolated.fastest / inside.fastest - 1
             res.checks.append((f"N={n}: cost of isolation on clean files < {TARGET_ISOLATION:.0%} (median; min)",
                                f"{cost:+.1%}; {best:+.1%}", "PASS" if cost < TARGET_ISOLATION else "FAIL"))
+            if inside.cpu and isolated.cpu:
+                res.checks.append((f"N={n}: CPU of isolation (parent + worker) vs in process", f"{isolated.cpu / inside.cpu - 1:+.1%}", "info"))
+        if p.cpu and loop.cpu:
+            res.checks.append((f"N={n}: CPU seconds, validate then merge / calamine loop (all processes)", f"{p.cpu / loop.cpu:.2f}x", "info"))

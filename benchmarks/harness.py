@@ -30,10 +30,12 @@ class Row:
     note: str = ""
     fastest: float | None = None
     runs: int = 1
+    cpu: float | None = None  # median CPU seconds (user + system, worker processes included)
 
     @classmethod
-    def of(cls, what: str, n: int, runs: list[float], rss_mb: float | None = None, note: str = "") -> "Row":
-        return cls(what, n, statistics.median(runs), rss_mb, note, min(runs), len(runs))
+    def of(cls, what: str, n: int, runs: list[float], rss_mb: float | None = None, note: str = "",
+           cpu: list[float] | None = None) -> "Row":
+        return cls(what, n, statistics.median(runs), rss_mb, note, min(runs), len(runs), statistics.median(cpu) if cpu else None)
 
     @property
     def ms_per_file(self) -> float | None:
@@ -64,6 +66,7 @@ class Child:
     seconds: float
     rss_mb: float
     log: Path
+    cpu: float = 0.0  # user + system seconds, its worker processes included
 
 
 _LAUNCHER = (
@@ -73,7 +76,7 @@ _LAUNCHER = (
     "p = subprocess.Popen(sys.argv[3:], stdout=out, stderr=subprocess.STDOUT)\n"
     "_, st, ru = os.wait4(p.pid, 0)\n"
     "t = time.perf_counter() - t\n"
-    "open(sys.argv[2], 'w').write(json.dumps([os.waitstatus_to_exitcode(st), t, ru.ru_maxrss]))\n"
+    "open(sys.argv[2], 'w').write(json.dumps([os.waitstatus_to_exitcode(st), t, ru.ru_maxrss, ru.ru_utime + ru.ru_stime]))\n"
 )
 
 
@@ -84,8 +87,8 @@ def run_child(args: list[str], log: Path, env: dict[str, str] | None = None) -> 
     stats = log.with_suffix(".rusage.json")
     cmd = [sys.executable, "-c", _LAUNCHER, str(log), str(stats), sys.executable, "-m", "xlflow", *args]
     subprocess.run(cmd, env=env, cwd=ROOT, check=True)
-    rc, seconds, maxrss_kb = json.loads(stats.read_text())
-    return Child(rc, seconds, maxrss_kb / 1024, log)
+    rc, seconds, maxrss_kb, cpu = json.loads(stats.read_text())
+    return Child(rc, seconds, maxrss_kb / 1024, log, cpu)
 
 
 def command_available(name: str) -> bool:

@@ -147,16 +147,17 @@ def _load() -> str:
 
 
 def print_table(res: Results) -> None:
-    head = f"{'measurement':<48} {'N':>6} {'median s':>8} {'min s':>7} {'ms/file':>8} {'peak RSS MB':>11}  notes"
+    head = f"{'measurement':<48} {'N':>6} {'median s':>8} {'min s':>7} {'cpu s':>7} {'ms/file':>8} {'peak RSS MB':>11}  notes"
     print(head)
     print("-" * len(head))
     for r in res.rows:
         secs = "n/a" if r.seconds is None else f"{r.seconds:.3f}"
         best = "" if r.fastest is None else f"{r.fastest:.3f}"
+        cpu = "" if r.cpu is None else f"{r.cpu:.3f}"
         ms = "n/a" if r.ms_per_file is None else f"{r.ms_per_file:.3f}"
         rss = "" if r.rss_mb is None else f"{r.rss_mb:.0f}"
         runs = f"[{r.runs} runs] " if r.runs > 1 else ""
-        print(f"{r.what:<48} {r.n:>6} {secs:>8} {best:>7} {ms:>8} {rss:>11}  {runs}{r.note}")
+        print(f"{r.what:<48} {r.n:>6} {secs:>8} {best:>7} {cpu:>7} {ms:>8} {rss:>11}  {runs}{r.note}")
     print()
     print(f"{'target':<78} {'measured':>18}  result")
     for target, value, verdict in res.checks:
