@@ -45,6 +45,7 @@ def validate(
     示例：xlflow validate 回收报表/ --year 2024 --agencies 单位名单.csv --xlsx 问题清单.xlsx --annotate 退回修改/
     """
     from rich.console import Console
+    from rich.markup import escape as escape_markup
 
     from ..annotate import annotate_file, annotated_name
     from ..export import FindingsWorkbookWriter, JsonWriter
@@ -105,7 +106,11 @@ def validate(
                 name = annotated_name(r)
                 if name in annotated_names:
                     name = f"{r.path.stem}_{r.agency_code or len(annotated_names)}_校验标注{r.path.suffix.lower()}"
-                written = annotate_file(r, annotate, name)
+                try:
+                    written = annotate_file(r, annotate, name)
+                except Exception as exc:  # noqa: BLE001 - an odd file must not end the run for the others
+                    written = None
+                    out.print(f"[yellow]无法为 {escape_markup(str(r.path))} 生成标注副本（{type(exc).__name__}），请看问题清单。[/yellow]")
                 if written is not None:
                     annotated_names.add(name)
             r.values = None  # the outputs need findings, not values

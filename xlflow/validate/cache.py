@@ -165,7 +165,8 @@ class ResultCache:
             return self._db
         for attempt in (1, 2):
             try:
-                self.folder.mkdir(parents=True, exist_ok=True)
+                # Private: results hold every agency's numbers and contact details.
+                self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
                 db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
