@@ -18,7 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.returned import (
-    add_external_link, build, clean_values, pack, parts, set_cell, set_cells, set_label, with_openpyxl,
+    add_external_link,
+    build,
+    clean_values,
+    pack,
+    parts,
+    set_cell,
+    set_cells,
+    set_label,
+    with_openpyxl,
 )
 from xlflow.template import cells_xml
 
@@ -170,7 +178,7 @@ def strict_ooxml() -> bytes:
     p = parts(build(clean_values(**{"t3.new.natural": 6, "t3.granted.natural": 5})))
     for name, data in p.items():
         if name.endswith((".xml", ".rels")) and not name.startswith("docProps/"):
-            for old, new in zip(_TRANSITIONAL, _STRICT):
+            for old, new in zip(_TRANSITIONAL, _STRICT, strict=True):
                 data = data.replace(old, new)
             p[name] = data
     return pack(p)

@@ -2,7 +2,8 @@
 
 calamine allocates a dense grid from the first to the last cell that holds something, so a
 note typed at XFD1048576 asks it for 16,384 x 1,048,576 cells (hundreds of GB) and the process
-aborts. ``scan`` reads the sheet XML (already inflated, bounded by the archive limits) and
+aborts. (The declared ``<dimension>`` is not what it sizes the grid by: a huge one alone is
+harmless, so only the cells themselves are measured.) ``scan`` reads the sheet XML (already inflated, bounded by the archive limits) and
 reports the cells that lie beyond ``Bounds`` with their byte spans, so the reader can hand
 calamine a private copy without them; it also reports which cells hold formulas, which rows
 and columns are hidden and which ranges are merged, so later checks do not inflate the part

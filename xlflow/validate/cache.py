@@ -291,7 +291,7 @@ def _unpack(blob: bytes, form: Form) -> FileResult:
         order, _ = _order(form)
         if len(values) != len(order):
             raise ValueError("values")
-        record["values"] = dict(zip(order, values))
+        record["values"] = dict(zip(order, values, strict=True))
     return FileResult.from_record(record)
 
 

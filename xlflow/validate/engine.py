@@ -22,8 +22,8 @@ from ..read.archive import MAX_FILE_BYTES
 from ..read.plan import FormPlan
 from ..results import FileResult, Finding
 from ..roster import Agency
-from .checks import derive, normalise, run_rules
 from . import sheetchecks
+from .checks import derive, normalise, run_rules
 from .identity import check_identity
 from .summary import validate_summary
 

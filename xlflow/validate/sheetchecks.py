@@ -126,18 +126,16 @@ def hidden(book: Book, plan: FormPlan, placement: Placement) -> list[Finding]:
         if sc is None or not (sc.hidden_rows or sc.hidden_cols):
             continue
 
-        def col_hidden(c: int) -> bool:
-            return any(lo <= c <= hi for lo, hi in sc.hidden_cols)
-
+        hidden_cols = {c for lo, hi in sc.hidden_cols for c in range(lo, min(hi, plan.bounds.cols) + 1)}
         grid = book.grid(sheet)
         used = [(r, c) for r, row in enumerate(grid) for c, v in enumerate(row)
-                if v not in ("", None) and (r in sc.hidden_rows or col_hidden(c))]
+                if v not in ("", None) and (r in sc.hidden_rows or c in hidden_cols)]
         if not used:
             continue
         counted = [rc for rc in used if a1(*rc) in inputs]
         first = counted[0] if counted else used[0]
         rows = any(r in sc.hidden_rows for r, _ in used)
-        cols = any(col_hidden(c) for _, c in used)
+        cols = any(c in hidden_cols for _, c in used)
         what = "、".join(w for w, on in (("行", rows), ("列", cols)) if on)
         effect = ("隐藏的填报单元格中的数字照常计入汇总，但打印和查看时看不到。" if counted
                   else "这些内容不是填报项，不计入汇总。")

@@ -42,7 +42,7 @@ def shipped(result: FileResult, order: tuple[str, ...], names: frozenset[str]) -
 
 def landed(result: FileResult, form: Form) -> FileResult:
     if isinstance(result.values, tuple):
-        result.values = dict(zip(field_order(form), result.values))
+        result.values = dict(zip(field_order(form), result.values, strict=True))
     return result
 
 
