@@ -76,6 +76,17 @@ def validate_one(path: str):
     return validate_file(path, _VALIDATE["form"], year=_VALIDATE["year"], roster=_VALIDATE["roster"])
 
 
+def isolated_loop(paths: list[str]) -> float:
+    """The same files through the isolation the CLI uses: one worker process, started here."""
+    from xlflow.validate.isolation import ValidationPool
+
+    started = time.perf_counter()
+    with ValidationPool(_VALIDATE["form"], jobs=1) as pool:
+        for _ in pool.map(paths, year=_VALIDATE["year"], roster=_VALIDATE["roster"]):
+            pass
+    return time.perf_counter() - started
+
+
 def timed_loop(func, paths: list[str]) -> float:
     started = time.perf_counter()
     for p in paths:

@@ -17,6 +17,23 @@ def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from the current code")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_result_cache(tmp_path_factory):
+    """For fixtures wider than one test (a module's county folder merged once): they too must
+    not write to the user's cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XLFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("session-cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _private_result_cache(monkeypatch, tmp_path_factory):
+    """Each test gets its own empty result cache (XLFLOW_CACHE_DIR, inherited by CLI child
+    processes): tests never touch the user's cache, and never see each other's results."""
+    monkeypatch.setenv("XLFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture(scope="session")
 def form():
     return load_form("gov-info-annual-2021")

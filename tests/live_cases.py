@@ -33,6 +33,8 @@ CASES: dict[str, tuple[dict | None, dict]] = {
     "narrative starting with =": ({"s1.oversight": "=本单位无相关情况", "s6.other": "＝无"}, {}),
     "total typed over": ({}, {"t3.new.total": 99}),
     "formula error in a text cell": ({}, {"s6.other": "=1/0"}),
+    "formula typed in a number cell": ({}, {"t2.penalty": "=1+1"}),
+    "reference typed in a number cell": ({}, {"t2.licensing": "=D6"}),
 }
 
 

@@ -41,15 +41,18 @@ def test_folder_run_outputs_and_exit_1(monkeypatch, capsys, inbox, tmp_path):
     j, x, ann = tmp_path / "r.json", tmp_path / "r.xlsx", tmp_path / "退回"
     code, out, _ = run_cli(monkeypatch, capsys, inbox, "--year", "2024", "--agencies", ROSTER_CSV, "--json", j, "--xlsx", x, "--annotate", ann)
     assert code == 1
-    assert "跳过" in out and "~$good.xlsx" in out and "readme.txt" in out
+    assert "跳过" in out and "~$good.xlsx" in out
     assert "value-placeholder" in out and "file-not-spreadsheet" in out
-    assert "共 3 个文件：合格 1，不合格 1，无法读取 1" in out
+    # Every file but the lock file gets a result: the text file is named as such, not skipped.
+    assert "共 4 个文件：合格 1，不合格 1，无法读取 2（另跳过 1 个临时或系统文件）" in out
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in hashes} == hashes  # inputs untouched
 
     doc = json.loads(j.read_text(encoding="utf-8"))
     assert doc["form"] == "gov-info-annual-2021"
     files = {f["path"].rsplit("/", 1)[-1]: f for f in doc["files"]}
-    assert {k: v["status"] for k, v in files.items()} == {"good.xlsx": "valid", "bad.xlsx": "invalid", "scan.xlsx": "unreadable"}
+    assert {k: v["status"] for k, v in files.items()} == {"good.xlsx": "valid", "bad.xlsx": "invalid", "scan.xlsx": "unreadable",
+                                                          "readme.txt": "unreadable"}
+    assert "纯文本" in files["readme.txt"]["findings"][0]["message"]
     for f in doc["files"]:
         assert {"path", "agency_code", "agency_name", "year", "status", "findings"} <= set(f)
         for fd in f["findings"]:
@@ -63,7 +66,7 @@ def test_folder_run_outputs_and_exit_1(monkeypatch, capsys, inbox, tmp_path):
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     header = [c.value for c in ws[1]]
     assert header[:3] == ["文件", "单位代码", "单位名称"] and "问题说明" in header
-    assert ws.max_row == 1 + 2  # one row per finding
+    assert ws.max_row == 1 + 3  # one row per finding
     assert [p.name for p in ann.iterdir()] == ["bad_校验标注.xlsx"]
 
 
@@ -88,18 +91,15 @@ def test_previous_option(monkeypatch, capsys, tmp_path):
 
 
 def test_jobs_option_gives_the_same_outputs(monkeypatch, capsys, inbox, tmp_path):
-    from xlflow.validate import parallel
-
-    monkeypatch.setattr(parallel, "MIN_FILES", 1)
     runs = {}
     for jobs in ("1", "2"):
         j, x = tmp_path / f"r{jobs}.json", tmp_path / f"r{jobs}.xlsx"
-        code, out, _ = run_cli(monkeypatch, capsys, inbox, "--year", "2024", "--json", j, "--xlsx", x, "--jobs", jobs)
+        code, out, _ = run_cli(monkeypatch, capsys, inbox, "--year", "2024", "--json", j, "--xlsx", x, "--jobs", jobs, "--no-cache")
         doc = json.loads(j.read_text(encoding="utf-8"))
         rows = [[c.value for c in row] for ws in load_workbook(x).worksheets for row in ws.iter_rows()]
         runs[jobs] = (code, out.replace(str(j), "J").replace(str(x), "X"), doc, rows)
     assert runs["1"] == runs["2"]
-    assert runs["1"][2]["counts"] == {"valid": 1, "invalid": 1, "unreadable": 1}
+    assert runs["1"][2]["counts"] == {"valid": 1, "invalid": 1, "unreadable": 2}
 
 
 def test_jobs_must_be_a_positive_number(monkeypatch, capsys, tmp_path):

@@ -31,6 +31,10 @@ LOCAL_IMPORTS = {
     # every command imports the template package (xlflow template); the validator package that
     # the value policy lives in would add 0.08 s (0.38-0.42 s -> 0.46-0.52 s for xlflow --help)
     "xlflow.template.live": {"xlflow.validate.policy"},
+    # the result cache's sqlite and zlib are for `xlflow cache` only, not every command
+    "xlflow.cli.cache": {"xlflow.validate.cache"},
+    # the worker pool and the result cache for validate and merge only (with the validator)
+    "xlflow.cli._run": {"xlflow.validate.cache", "xlflow.validate.isolation"},
     # one renderer per run: python-docx and its lxml for .docx only (0.05-0.09 s)
     "xlflow.report": {"xlflow.report.docx_render", "xlflow.report.html_render", "xlflow.report.md_render"},
 }

@@ -160,34 +160,28 @@ def _prop(name: bytes, value: bytes, tag: bytes = b"lpwstr", end: bytes | None =
 
 
 @pytest.mark.parametrize(
-    "body, plain",
+    "body, expected",
     [
-        (_prop(b"xlflow_form_id", b" gov-info-annual-2021 ") + _prop("xlflow_agency_name".encode(), "嘉祥县财政局".encode()), True),
-        (_prop(b"", b"x") + _prop(b"a", b"") + _prop(b"n", b"12", b"i4"), True),
-        (_prop(b"a", b"x &amp; y"), False),  # an entity: the parser decodes it
-        (_prop(b"a", b"x", end=b"i4"), False),  # mismatched end tag: not well-formed
-        (_prop(b"a", b"\xff\xfe"), False),  # not UTF-8
-        (_prop(b"a", "\ufffe".encode()), False),  # not an XML character
-        (_prop(b"a", b"x\x0cy"), False),
-        (_prop(b"a", b"x") + b"<!-- note -->", False),
+        (_prop(b"xlflow_form_id", b" gov-info-annual-2021 ") + _prop("xlflow_agency_name".encode(), "嘉祥县财政局".encode()),
+         {"xlflow_form_id": "gov-info-annual-2021", "xlflow_agency_name": "嘉祥县财政局"}),
+        (_prop(b"", b"x") + _prop(b"a", b"") + _prop(b"n", b"12", b"i4"), {"a": "", "n": "12"}),
+        (_prop(b"a", b"x &amp; y"), {"a": "x & y"}),  # an entity: the parser decodes it
+        (_prop(b"a", b"x") + b"<!-- note -->", {"a": "x"}),
+        (_prop(b"a", b"x", end=b"i4"), "file-corrupt"),  # mismatched end tag: not well-formed
+        (_prop(b"a", b"\xff\xfe"), "file-corrupt"),  # not UTF-8
+        (_prop(b"a", b"x\x0cy"), "file-corrupt"),  # not an XML character
     ],
 )
-def test_custom_properties_fast_path_agrees_with_the_parser(body, plain):
+def test_custom_properties_are_parsed_as_xml(body, expected):
+    """docProps/custom.xml always goes through the XML parser (defusedxml): entities and
+    comments are read as XML reads them, anything not well-formed is a corrupt file."""
     from xlflow.read import meta
-    from xlflow.read.archive import ReadProblem, Sniffed
+    from xlflow.read.archive import ReadProblem, sniff
 
-    data = _CUSTOM_HEAD + body + b"</Properties>"
-    fast = meta._plain_custom_properties(data)
-    assert (fast is not None) == plain
-    sn = Sniffed("xlsx", zipfile.ZipFile(io.BytesIO(pack({"docProps/custom.xml": data}))), {"docProps/custom.xml"})
-    try:
-        parsed = meta.parse_xml(data, "docProps/custom.xml")
-    except ReadProblem as p:
+    sn = sniff(pack({"xl/workbook.xml": b"<workbook/>", "docProps/custom.xml": _CUSTOM_HEAD + body + b"</Properties>"}))
+    if isinstance(expected, str):
         with pytest.raises(ReadProblem) as exc:
             meta.custom_properties(sn)
-        assert exc.value.code == p.code
-        return
-    expected = {p.get("name"): (p[0].text or "").strip() for p in parsed if p.get("name") and len(p)}
-    assert meta.custom_properties(sn) == expected
-    if fast is not None:
-        assert fast == expected
+        assert exc.value.code == expected
+    else:
+        assert meta.custom_properties(sn) == expected

@@ -93,7 +93,7 @@ class FileResult:
             "year": self.year,
             "scope": self.scope,
             "members": list(self.members),
-            "values": None if self.values is None else {k: encode_value(v) for k, v in self.values.items()},
+            "values": None if self.values is None else encode_values(self.values),
             "sha256": self.sha256,
             "application": self.application,
             "kind": self.kind,
@@ -111,7 +111,7 @@ class FileResult:
             year=record.get("year"),
             scope=record.get("scope"),
             members=list(record.get("members", [])),
-            values=None if values is None else {k: decode_value(v) for k, v in values.items()},
+            values=None if values is None else decode_values(values),
             sha256=record.get("sha256", ""),
             application=record.get("application", ""),
             kind=record.get("kind", "return"),
@@ -146,6 +146,19 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [encode_value(v) for v in value]
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_NESTED = frozenset({dict, list})
+
+
+def encode_values(values: dict[str, Any]) -> dict[str, Any]:
+    """``encode_value`` of every value; plain numbers and text (nearly all) are passed as they are."""
+    return {k: v if type(v) in _PLAIN else encode_value(v) for k, v in values.items()}
+
+
+def decode_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: decode_value(v) if type(v) in _NESTED else v for k, v in values.items()}
 
 
 def decode_value(value: Any) -> Any:

@@ -21,18 +21,20 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import __version__
-from .cells import cell_text
+from .cells import a1, cell_text
 from .errors import XlflowError
 from .findings import finding
 from .form import Form
 from .read import Book, ReadProblem
 from .read.archive import MAX_FILE_BYTES
+from .read.sheetxml import Bounds
 from .totals import as_number, totals
 from .vocab import META_SHEET
 
 SUMMARY_KIND = "summary"
 TABLE_HEAD = ("agency_code", "agency_name", "scope", "members")
 MEMBER_SEP = ";"
+MAX_UNITS = 100_000  # rows of one summary's table; a province has some tens of thousands of agencies
 # With a roster, the summary records who should have reported and who is not in it, so that a
 # report drafted from the summary can say so (xlflow.report.from_file).
 ROSTER_SIZE_KEY = "xlflow_roster_size"
@@ -203,10 +205,19 @@ def parse_summary(grid: list[list[object]], form: Form, path: Path) -> Summary:
     )
 
 
+def table_bounds(form: Form) -> Bounds:
+    """How far a summary's table may reach: a column per field after the lead columns, a row per
+    unit (``MAX_UNITS``, a province's agencies with room to spare), the identity rows above."""
+    rows = MAX_UNITS + len(identity(form, None, "", "")) + 64
+    cols = len(table_header(form)) + 8
+    return Bounds(rows, cols, len(a1(rows - 1, cols - 1)))
+
+
 def from_book(book: Book, form: Form, path: Path) -> Summary:
     """The summary in a workbook already open (validation has it open when it finds one)."""
     if META_SHEET not in book.sheet_names:
         raise SummaryError(f"{path.name}：没有隐藏的 {META_SHEET} 工作表，不是 xlflow 生成的汇总表")
+    book.allow(META_SHEET, table_bounds(form))
     return parse_summary(book.grid(META_SHEET), form, path)
 
 

@@ -34,9 +34,11 @@ def check_year(year: int | None) -> None:
 
 def require_spreadsheets(paths: list[Path]) -> None:
     """The same message and exit code (1) in every command for a folder with no spreadsheet:
-    checked before any work, from the same walk validation does."""
-    from ..validate import iter_input_files
+    checked before any work, from the same walk validation does. (Once there is one, every
+    other file of the folder gets its own finding: a PDF among the returns is named as such.)"""
+    from ..validate import SPREADSHEET_SUFFIXES, input_files
 
-    if not any(skip is None for _, skip in iter_input_files(paths)):
+    named = {Path(p) for p in paths if Path(p).is_file()}  # a file named is always checked
+    if not any(e.skip is None and (e.path in named or e.path.suffix.lower() in SPREADSHEET_SUFFIXES) for e in input_files(paths)):
         where = "、".join(str(p) for p in paths)
         raise XlflowError(f"在 {where} 中没有找到报表文件（.xlsx/.xlsm/.xls/.ods）。请检查路径是否正确。")

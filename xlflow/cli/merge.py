@@ -10,6 +10,7 @@ import typer
 from ..errors import UsageError
 from ..roster import load_roster
 from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
+from ._run import DEFAULT_JOBS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, JobsOpt, MaxMemoryOpt, NoCacheOpt, TimeoutOpt, limits, open_cache
 
 _MARK = {"valid": "✓", "invalid": "✗", "unreadable": "!"}
 
@@ -25,10 +26,11 @@ def merge(
     code: Annotated[Optional[str], typer.Option("--code", help="汇总单位（本县）的代码；默认取名单中单位代码的公共前缀。")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="汇总单位（本县）的名称；默认取名单中单位名称的公共前缀，如“嘉祥县”。")] = None,
     csv_dir: Annotated[Optional[Path], typer.Option("--csv", help="另存一份长表 CSV（单位、字段、标签、数值）到这个文件夹。")] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="同时校验的进程数（同 xlflow validate）。文件不少于 100 个时才启用多进程；结果与单进程逐字节相同。")
-    ] = 1,
+    jobs: JobsOpt = DEFAULT_JOBS,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不逐个列出文件。")] = False,
+    no_cache: NoCacheOpt = False,
+    max_memory: MaxMemoryOpt = DEFAULT_MEMORY_MB,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     form: FormOpt = DEFAULT_FORM_ID,
 ) -> int:
     """校验回收的报表并汇总：生成全县汇总表（汇总、明细、填报情况、问题清单、文字汇编、图表）。
@@ -57,16 +59,26 @@ def merge(
             who = f"{r.agency_code or '?'} {r.agency_name or ''}".strip()
             typer.echo(f"  {_MARK.get(r.status, '?')} {r.path.name}  {who}  错误{r.errors} 警告{r.warnings}")
 
-    outcome = merge_paths(
-        paths, f, out, year=year, roster=roster, previous=previous or (), code=code, name=name, csv_dir=csv_dir, on_result=show, jobs=jobs
-    )
+    cache = open_cache(paths, no_cache)
+    if cache is not None and cache.note:
+        typer.secho(cache.note, fg="yellow")
+    try:
+        outcome = merge_paths(
+            paths, f, out, year=year, roster=roster, previous=previous or (), code=code, name=name, csv_dir=csv_dir, on_result=show,
+            jobs=jobs, cache=cache, limits=limits(max_memory, timeout),
+            exclude=[p for p in [agencies, *(previous or [])] if p is not None and p.is_file()],
+        )
+    finally:
+        if cache is not None:
+            cache.close()
     c = outcome.consolidation
     for note in outcome.notes:
         typer.echo(note)
     for e in c.entries:
         if e.action != INCLUDED and e.result.status == "valid":
             typer.echo(f"  未计入：{e.result.path.name}（{ACTION_ZH[e.action]}）{e.note}")
-    typer.echo(f"汇总表已写入：{out.resolve()}（{len(c.entries)} 个文件，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）")
+    reused = f"，其中 {cache.hits} 个文件沿用了上次的校验结果" if cache is not None and cache.hits else ""
+    typer.echo(f"汇总表已写入：{out.resolve()}（{len(c.entries)} 个文件{reused}，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）")
     if outcome.csv is not None:
         typer.echo(f"长表 CSV：{outcome.csv.resolve()}")
     failed = [ch for ch in c.checks if not ch.ok and ch.rule.rule.severity == "error"]

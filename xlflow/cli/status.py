@@ -43,7 +43,7 @@ def status(
     f = get_form(form)
     roster = load_roster(agencies)
     code, name = default_identity(roster)
-    files, _ = input_files(paths, None, f, code)
+    files, _ = input_files(paths, None, f, code, exclude=[agencies])
     for target in (xlsx, csv_path):
         if target is not None and any(target.resolve() == p.resolve() for p in files):
             raise UsageError(f"输出文件 {target} 也是输入文件之一，请换一个路径。")

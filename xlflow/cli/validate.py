@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..findings import rule_label, rule_names
 from ..vocab import FILE_STATUS_ZH, SEVERITY_ZH
 from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
+from ._run import DEFAULT_JOBS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, JobsOpt, MaxMemoryOpt, NoCacheOpt, TimeoutOpt, limits, open_cache
 
 STATUS_COLOUR = {"valid": "green", "invalid": "red", "unreadable": "magenta"}
 SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -33,10 +34,10 @@ def validate(
         Optional[Path], typer.Option("--annotate", help="在这个文件夹中为有问题的文件生成标注副本（问题单元格标色并加批注），原文件不动。")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="只显示有问题的文件和最后的汇总。")] = False,
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", min=1, help="同时校验的进程数。文件不少于 100 个时才启用多进程；2 核电脑上 --jobs 2 约快 1.6 倍。"),
-    ] = 1,
+    jobs: JobsOpt = DEFAULT_JOBS,
+    no_cache: NoCacheOpt = False,
+    max_memory: MaxMemoryOpt = DEFAULT_MEMORY_MB,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     form: FormOpt = DEFAULT_FORM_ID,
 ) -> None:
     """校验回收的报表：逐个文件、逐个单元格列出问题，说明应填什么。
@@ -46,11 +47,12 @@ def validate(
     示例：xlflow validate 回收报表/ --year 2024 --agencies 单位名单.csv --xlsx 问题清单.xlsx --annotate 退回修改/
     """
     from rich.console import Console
+    from rich.markup import escape as escape_markup
 
     from ..annotate import annotate_file, annotated_name
     from ..export import FindingsWorkbookWriter, JsonWriter
     from ..roster import load_roster
-    from ..validate import iter_input_files, load_previous, validate_paths
+    from ..validate import input_files, load_previous, validate_paths
 
     check_year(year)
     for p in [*paths, *(previous or [])]:
@@ -70,10 +72,10 @@ def validate(
 
     out = Console(highlight=False, soft_wrap=False, width=_width())
     err = Console(stderr=True, highlight=False)
-    listed = list(iter_input_files(paths))
-    todo = [p for p, skip in listed if skip is None]
+    listed = list(input_files(paths, exclude=[p for p in [agencies, *(previous or [])] if p is not None and p.is_file()]))
+    todo = [e for e in listed if e.skip is None]
     outputs = {t.resolve() for t in (json_out, xlsx_out) if t is not None}
-    for path, skip in listed:
+    for path, skip, _ in listed:
         if skip is not None:
             out.print(f"[dim]跳过 {path}：{skip}[/dim]")
         elif path.resolve() in outputs:
@@ -81,15 +83,19 @@ def validate(
     if prev is not None:
         out.print(f"上一年度数据：{len(prev)} 个单位（用于规则 {'、'.join(f.previous_rules)}）")
 
+    cache = open_cache(paths, no_cache)
+    if cache is not None and cache.note:
+        out.print(f"[yellow]{cache.note}[/yellow]")
     counts = {"valid": 0, "invalid": 0, "unreadable": 0}
     annotated_names: set[str] = set()
     # Results go to the outputs as they come: memory stays flat however many files there are.
     json_writer = JsonWriter(json_out, f) if json_out is not None else None
     names = rule_names(f)
     xlsx_writer = FindingsWorkbookWriter(xlsx_out, names) if xlsx_out is not None else None
-    progress = task = None
+    progress = task = results = None
     try:
-        for r in validate_paths(todo, f, year=year, roster=roster, previous=prev, jobs=jobs):
+        results = validate_paths(todo, f, year=year, roster=roster, previous=prev, jobs=jobs, cache=cache, limits=limits(max_memory, timeout))
+        for r in results:
             if progress is None:
                 # Started after the first result, so worker processes are forked before the
                 # bar's refresh thread exists.
@@ -101,7 +107,11 @@ def validate(
                 name = annotated_name(r)
                 if name in annotated_names:
                     name = f"{r.path.stem}_{r.agency_code or len(annotated_names)}_校验标注{r.path.suffix.lower()}"
-                written = annotate_file(r, annotate, name, names)
+                try:
+                    written = annotate_file(r, annotate, name, names)
+                except Exception as exc:  # noqa: BLE001 - an odd file must not end the run for the others
+                    written = None
+                    out.print(f"[yellow]无法为 {escape_markup(str(r.path))} 生成标注副本（{type(exc).__name__}），请看问题清单。[/yellow]")
                 if written is not None:
                     annotated_names.add(name)
             r.values = None  # the outputs need findings, not values
@@ -119,6 +129,10 @@ def validate(
     finally:
         if progress:
             progress.stop()
+        if results is not None:
+            results.close()  # stops the worker processes, also after Ctrl-C
+        if cache is not None:
+            cache.close()
         for writer in (json_writer, xlsx_writer):
             if writer is not None:
                 writer.discard()
@@ -128,7 +142,9 @@ def validate(
     skipped = len(listed) - len(todo)
     line = f"共 {len(todo)} 个文件：合格 {counts['valid']}，不合格 {counts['invalid']}，无法读取 {counts['unreadable']}"
     if skipped:
-        line += f"（另跳过 {skipped} 个非表格或临时文件）"
+        line += f"（另跳过 {skipped} 个临时或系统文件）"
+    if cache is not None and cache.hits:
+        line += f"；其中 {cache.hits} 个文件未改动，沿用了上次的校验结果"
     ok = counts["invalid"] == 0 and counts["unreadable"] == 0
     out.print(f"[{'green' if ok else 'red'}]{line}[/]")
     if not ok:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..form import Form
@@ -20,7 +21,8 @@ from ..fsutil import atomic_write_bytes
 from ..results import FileResult
 from ..roster import Agency
 from ..summaryfile import SummaryError, read_summary
-from ..validate import iter_input_files, load_previous, validate_paths
+from ..validate import input_files as listed
+from ..validate import load_previous, validate_paths
 from ..vocab import DEFAULT_UNIT_CODE, DEFAULT_UNIT_NAME, LEVEL_SUFFIXES
 from .consolidate import Consolidation, consolidate
 from .export import write_long_csv
@@ -48,21 +50,30 @@ def _same_file(a: Path, b_stat: os.stat_result) -> bool:
         return False
 
 
-def input_files(paths: Sequence[Path], out: Path | None, form: Form, code: str) -> tuple[list[Path], list[str]]:
-    """Spreadsheet files under ``paths`` (as validation finds them), minus our own output."""
-    files: list[Path] = []
+def input_files(paths: Sequence[Path], out: Path | None, form: Form, code: str, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[str]]:
+    """Files under ``paths`` (as validation finds them), minus our own output and ``exclude``
+    (the roster and other inputs that are not returns)."""
+    entries, notes = input_entries(paths, out, form, code, exclude)
+    return [e.path for e in entries], notes
+
+
+def input_entries(paths: Sequence[Path], out: Path | None, form: Form, code: str, exclude: Sequence[Path] = ()) -> tuple[list, list[str]]:
+    """The files under ``paths`` as validation lists them (``validate.InputFile``: links found
+    inside folders are marked, to be reported rather than read), minus our own output and
+    ``exclude``."""
+    files: list = []
     notes: list[str] = []
     explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
     try:  # an --out that does not exist yet is none of the inputs
         out_stat = os.stat(out) if out is not None else None
     except OSError:
         out_stat = None
-    for path, skip in iter_input_files(list(paths)):
-        path = Path(path)
-        if skip is not None:
-            notes.append(f"{path.name}：{skip}")
+    for entry in listed(list(paths), exclude):
+        path = entry.path
+        if entry.skip is not None:
+            notes.append(f"{path.name}：{entry.skip}")
             continue
-        if out_stat is not None and _same_file(path, out_stat):
+        if out_stat is not None and not entry.link and _same_file(path, out_stat):
             if path.resolve() in explicit:
                 raise UsageError(f"输出文件 {out} 也是输入文件之一；为保护原始报表，请换一个 --out 路径。")
             try:
@@ -73,7 +84,7 @@ def input_files(paths: Sequence[Path], out: Path | None, form: Form, code: str) 
                 raise UsageError(f"输出文件 {out} 位于输入文件夹中且是一份报表；为保护原始报表，请换一个 --out 路径。")
             notes.append(f"跳过 {path.name}：这是上次汇总的输出文件，本次将覆盖它。")
             continue
-        files.append(path)
+        files.append(entry)
     return files, notes
 
 
@@ -99,19 +110,29 @@ def merge_paths(
     csv_dir: Path | None = None,
     on_result: Callable[[FileResult], None] | None = None,
     jobs: int = 1,
+    cache: Any = None,
+    limits: Any = None,
+    exclude: Sequence[Path] = (),
 ) -> MergeOutcome:
     """Validate, consolidate, write. Without ``year`` the files must all be of one year
-    (``consolidate.decide_year``): a file of another year is never summed."""
+    (``consolidate.decide_year``): a file of another year is never summed.
+
+    ``cache`` (a ``validate.cache.ResultCache``): files validated before under the same
+    dependencies are not read again, so merging a folder just validated reads nothing;
+    ``limits``: the worker limits (``validate.isolation.Limits``); ``exclude``: files that are
+    not returns even if they sit in a returns folder (the roster).
+    """
     started = time.perf_counter()
     d_code, d_name = default_identity(roster)
     code, name = (code or d_code).strip(), (name or d_name).strip()
-    files, notes = input_files(paths, out, form, code)
+    files, notes = input_entries(paths, out, form, code, exclude)
     if not files:
         raise UsageError("没有找到可汇总的报表文件（.xlsx/.xlsm/.xls/.ods）。")
     prev = load_previous(list(previous), form) if previous else None
     results = []
     slim = Slimmer(form)
-    for r in validate_paths(files, form, year=year, roster=list(roster) if roster is not None else None, previous=prev, jobs=jobs):
+    roster_list = list(roster) if roster is not None else None
+    for r in validate_paths(files, form, year=year, roster=roster_list, previous=prev, jobs=jobs, cache=cache, limits=limits):
         if on_result is not None:
             on_result(r)
         results.append(slim(r))

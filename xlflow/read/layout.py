@@ -28,6 +28,7 @@ class Placement:
     positions: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False
+    in_place: set[str] = field(default_factory=set)  # sheets found under their name, every cell where defined
 
 
 def cell(grid: Grid, row: int, col: int) -> object:
@@ -82,6 +83,8 @@ def _locate_sheet(book: Book, plan: FormPlan, sp: SheetPlan, out: Placement) -> 
     if not mismatched:
         for f in sp.fields:
             out.positions[f.id] = (actual, f.row, f.col)
+        if actual == sp.name:
+            out.in_place.add(sp.name)
         return
     marker = find_marker(grid, plan)
     if marker:

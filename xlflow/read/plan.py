@@ -11,9 +11,17 @@ import re
 from dataclasses import dataclass, field
 
 from .. import expr as ex
+from ..cells import a1, parse_range
 from ..expr import PREV
 from ..form import FieldDef, Form, RuleInstance
 from ..vocab import META_SHEET
+from .sheetxml import Bounds
+
+# How far past the form's own cells a returned sheet may reach before cells are "outside the
+# form": room for notes beside the tables and rows a clerk inserted, small enough that the
+# grid calamine builds stays a few MB.
+ROW_SLACK = 1000
+COL_SLACK = 100
 
 _SPACE = re.compile(r"\s+")
 
@@ -62,6 +70,7 @@ class FormPlan:
     rules: list[RulePlan]
     prev_fields: set[str] = field(default_factory=set)
     meta_sheet: str = META_SHEET
+    bounds: Bounds = field(default_factory=lambda: Bounds(ROW_SLACK, COL_SLACK))
 
     @property
     def sheet_names(self) -> list[str]:
@@ -102,7 +111,24 @@ def _build(form: Form) -> FormPlan:
         col_label=col_label,
         rules=rules,
         prev_fields=prev_fields,
+        bounds=_bounds(form),
     )
+
+
+def _bounds(form: Form) -> Bounds:
+    """The form's extent on any sheet (labels with their merges, fields, tables; the metadata
+    sheet lists every field, one per row) plus the slack."""
+    rows, cols = len(form.fields) + 64, 8
+    for s in form.sheets:
+        for lb in s.labels:
+            r2, c2 = (lb.merge[2], lb.merge[3]) if lb.merge else (lb.row, lb.col)
+            rows, cols = max(rows, r2 + 1), max(cols, c2 + 1)
+        for f in s.fields:
+            rows, cols = max(rows, f.row + 1), max(cols, f.col + 1)
+        for t in s.spec.tables:
+            _, _, r2, c2 = parse_range(t)
+            rows, cols = max(rows, r2 + 1), max(cols, c2 + 1)
+    return Bounds(rows + ROW_SLACK, cols + COL_SLACK, len(a1(rows - 1, cols - 1)))
 
 
 def _message_comparison(e: ex.Expr):

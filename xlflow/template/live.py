@@ -166,7 +166,7 @@ class LiveChecks:
             conds = [f"{v}>={t.min:g}"] if t.min is not None else []
             conds += [f"{v}<={t.max:g}"] if t.max is not None else []
             conds += [f"{v}=INT({v})"] if t.kind == "integer" else []
-            err = f"IFERROR(IF(AND({','.join(conds) or f'ISNUMBER({v})'}),0,1),1)"
+            err = typed(x, f"IFERROR(IF(AND({','.join(conds) or f'ISNUMBER({v})'}),0,1),1)")
             warn = "0"
             if t.kind == "decimal" and t.decimals is not None:
                 warn = f"IF({here[ERR]}=1,0,IF(ROUND({here[VALUE]},{t.decimals})<>{here[VALUE]},1,0))"
@@ -181,16 +181,16 @@ class LiveChecks:
         guarded = lambda formula, empty: f"IFERROR({formula},{empty})"  # noqa: E731
         if t.kind == "choice" and t.choices:
             listed = ",".join(f'TRIM({x})="{c}"' for c in t.choices)
-            err = guarded(f"IF({blank},{missing},IF(OR({listed}),0,1))", missing)
+            err = typed(x, guarded(f"IF({blank},{missing},IF(OR({listed}),0,1))", missing))
             info = "0"
         elif t.kind == "date":
             text = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({x}),"年","-"),"月","-"),"日",""),"/","-"),".","-")'
-            err = guarded(f"IF(ISNUMBER({x}),IF(AND({x}>=1,{x}<2958466),0,1),"
-                          f"IF({blank},{missing},IFERROR(IF(DATEVALUE({text})>0,0,1),1)))", missing)
+            err = typed(x, guarded(f"IF(ISNUMBER({x}),IF(AND({x}>=1,{x}<2958466),0,1),"
+                                   f"IF({blank},{missing},IFERROR(IF(DATEVALUE({text})>0,0,1),1)))", missing))
             info = guarded(f"IF(AND({here[ERR]}=0,ISTEXT({x}),NOT({blank})),1,0)", 0)
         else:
             too_long = f"LEN(TRIM({x}))>{t.max_length}" if t.max_length is not None else "FALSE"
-            err = guarded(f"IF(OR(AND({blank},{missing}=1),{too_long}),1,0)", missing)
+            err = typed(x, guarded(f"IF(OR(AND({blank},{missing}=1),{too_long}),1,0)", missing))
             first = f'LEFT(TRIM(SUBSTITUTE({x},"\u3000"," ")),1)'
             signs = ",".join(f'{first}="{c}"' for c in LEADING_EQUALS)
             warn = guarded(f"IF(AND({here[ERR]}=0,OR({signs})),1,0)", 0)
@@ -219,11 +219,11 @@ class LiveChecks:
         value_rule = form.value_rule(inputs[0]) if inputs else ""
         type_titles = "、".join(dict.fromkeys(f.type.spec.title for f in numbers))
         add(value_rule, "数字的填写",
-            f"数字单元格（{type_titles}）不能为空，不能填写“/”“—”“无”等符号或其他文字，不能小于规定的最小值，整数项不能有小数。",
+            f"数字单元格（{type_titles}）不能为空，不能填写“/”“—”“无”等符号或其他文字，不能使用公式，不能小于规定的最小值，整数项不能有小数。",
             "error", numbers, ERR, self.err)
         required = "、".join(f.label for f in others if f.required)
         parts = [f"必填项（{required}）不能为空"] if required else []
-        parts.append("文字不能超过规定的字数")
+        parts.append("文字不能超过规定的字数，不能使用公式")
         if any(f.type.spec.kind == "choice" for f in others):
             parts.append("选择项只能从下拉列表中选")
         if any(f.type.spec.kind == "date" for f in others):
@@ -268,6 +268,13 @@ class LiveChecks:
         ]
         items += [f"{spec.title}（需上年报表）" for spec in self.form.spec.rules if spec.needs_previous]
         return "提交后还会检查：" + "；".join(items) + "。"
+
+
+def typed(cell: str, check: str) -> str:
+    """An input cell holding a formula is an error whatever it shows, as the validator rules
+    (value-formula): its result was typed by nobody and may not have been recalculated.
+    (ISFORMULA is an Excel 2013 function: the file stores it with the _xlfn. prefix.)"""
+    return f"IF(_xlfn.ISFORMULA({cell}),1,{check})"
 
 
 def prose(text: str) -> str:

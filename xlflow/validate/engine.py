@@ -6,8 +6,10 @@ its identity (form, year, agency), then the layout, and only then cell values an
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from ..read.plan import FormPlan
 from ..results import FileResult, Finding
 from ..roster import Agency
 from ..summaryfile import is_summary
+from . import sheetchecks
 from .checks import derive, normalise, run_rules
 from .identity import check_identity
 from .summary import validate_summary
@@ -42,27 +45,62 @@ def validate_file(
     result = FileResult(path=path, status="unreadable")
     plan = plan_for(form)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ReadProblem("file-too-large", what=f"文件大小 {size // 1024 // 1024} MB，超过上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
-        data = path.read_bytes()
+        data = read_input(path)
     except ReadProblem as p:
         result.findings.append(finding(p.code, **p.params))
         return _finish(result)
     except OSError as exc:
-        result.findings.append(finding("file-io-error", what=exc.strerror or str(exc)))
+        result.findings.append(finding("file-io-error", what=os_error_text(exc)))
         return _finish(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
+    book = None
     try:
-        with Book(data, plan.meta_sheet) as book:
+        with Book(data, plan.meta_sheet, plan.bounds) as book:
             _validate_book(book, plan, result, year, roster, previous)
     except ReadProblem as p:
         result.findings.append(finding(p.code, **p.params))
         result.values = None
+    except MemoryError:
+        raise  # the worker reports it: its memory limit was reached (see isolation)
     except Exception as exc:  # noqa: BLE001 - a hostile or exotic file must not stop the run
         result.findings.append(finding("file-corrupt", what=f"读取时出错（{type(exc).__name__}：{str(exc)[:200]}）"))
         result.values = None
+    if book is not None:
+        result.findings.extend(sheetchecks.outside(book))
     return _finish(result)
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "文件不存在，可能在校验过程中被移走或删除",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ELOOP: "符号链接形成了循环",
+    errno.EBUSY: "文件正被其他程序占用",
+    errno.ENAMETOOLONG: "路径过长",
+    errno.EIO: "磁盘读取错误",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """The clerk's words for why the operating system could not read a file."""
+    return _OS_ERRORS.get(exc.errno) or exc.strerror or str(exc)
+
+
+def read_input(path: Path) -> bytes:
+    """The file's bytes, at most the size limit; a folder, device or pipe is refused before it
+    is opened (reading a pipe would wait forever)."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadProblem("file-io-error", what="不是普通文件（文件夹、设备或管道）")
+    too_large = f"超过上限 {MAX_FILE_BYTES // 1024 // 1024} MB"
+    if st.st_size > MAX_FILE_BYTES:
+        raise ReadProblem("file-too-large", what=f"文件大小 {st.st_size // 1024 // 1024} MB，{too_large}")
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:  # it grew after the check
+        raise ReadProblem("file-too-large", what=f"文件大小{too_large}")
+    return data
 
 
 def _finish(result: FileResult) -> FileResult:
@@ -122,12 +160,16 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     _error_values(book, form, positions, raw)
     invalid: set[str] = set()
     result.findings.extend(_external_links(book, plan, positions, invalid))
+    formula_findings = sheetchecks.formula_inputs(book, plan, placement, raw, invalid)
     texty: set[str] = set()
     values, value_findings = normalise(plan, raw, positions, invalid, texty)
     result.findings.extend(check_identity(plan, result, ident, values, positions, year, roster))
+    result.findings.extend(formula_findings)
     result.findings.extend(value_findings)
+    result.findings.extend(sheetchecks.merges(book, plan, placement))
+    result.findings.extend(sheetchecks.hidden(book, plan, placement))
 
-    result.findings.extend(derive(plan, values, raw, positions, invalid, book.formulas, book.application, texty))
+    result.findings.extend(derive(plan, values, raw, positions, invalid, book.formula_cells, book.application, texty))
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
     result.findings.extend(run_rules(plan, values, positions, invalid, prev))
     result.values = values

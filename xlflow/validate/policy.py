@@ -6,7 +6,8 @@ Documented for clerks in ``docs/validation.md``. In short, for number cells:
   digits (１２), stray spaces, thousands separators ("1,234"), full-width punctuation;
 * errors that quote the value and say what to type: blank, "/", "—", "无" and similar
   placeholders, other text, negative numbers, fractions in count cells, more decimals than the
-  type allows (万元: 4), dates, formula error values, formulas into other workbooks.
+  type allows (万元: 4), dates, formula error values, formulas into other workbooks, a number
+  with a unit ("12件"), a logical value (TRUE is not 1).
 
 ``check(raw, field)`` returns the normalised value and at most one problem; a problem of
 severity error makes the value invalid, so no rule is run on it (one finding per mistake).
@@ -30,6 +31,9 @@ from ..vocab import LEADING_EQUALS, NUMBER_PLACEHOLDERS
 FORMULA_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"})
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+# A number followed by a unit or a word: "12件", "3.5 万元", "1,234人次".
+_WITH_UNIT = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*([^\d\s.,+\-][^\d]{0,7})$")
+_MAGNITUDE = frozenset("十百千万亿")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -124,6 +128,8 @@ def _is_blank(raw: Any) -> bool:
 def _number(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
     t = f.type.spec
     note = None
+    if isinstance(raw, bool):
+        return None, Problem("value-boolean", actual="TRUE" if raw else "FALSE", params={"what": describe(f)})
     if _is_blank(raw):
         return None, Problem("value-blank")
     if isinstance(raw, (datetime, date, time, timedelta)):
@@ -136,7 +142,7 @@ def _number(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
             return None, Problem("value-placeholder", actual=raw.strip())
         x = parse_number(raw)
         if x is None:
-            return None, Problem("value-not-number", actual=raw.strip(), params={"what": describe(f)})
+            return None, _not_a_number(raw, text, f)
         note = Problem("value-normalised", expected=_as_type(x, kind=t.kind), actual=raw)
     else:
         x = parse_number(raw)
@@ -158,6 +164,21 @@ def _number(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
             params={"unit": t.unit or "—", "decimals": t.decimals},
         )
     return _as_type(x, t.kind), note
+
+
+def _not_a_number(raw: str, text: str, f: FieldDef) -> Problem:
+    m = _WITH_UNIT.match(text)
+    if m is None:
+        return Problem("value-not-number", actual=raw.strip(), params={"what": describe(f)})
+    number, unit = m.group(1), m.group(2).strip()
+    x = parse_number(number)
+    shown = int(x) if x.is_integer() else x
+    # "1.5万" is not 1.5: no number is suggested when the word changes the magnitude.
+    if _MAGNITUDE & set(unit):
+        hint = "请按表头注明的单位换算后只填写数字（“万”“千”等会改变数值）。"
+    else:
+        hint = f"请只填写数字{shown}（单位已在表头中注明）。"
+    return Problem("value-with-unit", expected=shown, actual=raw.strip(), params={"unit": unit, "hint": hint})
 
 
 def decimal_places(x: float) -> int:
@@ -182,6 +203,8 @@ def _text(raw: Any, f: FieldDef) -> tuple[Any, Problem | None]:
         value = raw.strip().strip("\u3000").strip() or None
     elif raw is None:
         value = None
+    elif isinstance(raw, bool):
+        value = "TRUE" if raw else "FALSE"  # as the spreadsheet shows it
     elif isinstance(raw, float) and raw.is_integer():
         value = str(int(raw))
     elif isinstance(raw, (datetime, date)):

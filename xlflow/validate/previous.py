@@ -17,8 +17,7 @@ from ..errors import UsageError
 from ..form import Form
 from ..read import plan_for
 from ..summaryfile import SummaryError, read_summary
-from .engine import validate_file
-from .inputs import iter_input_files
+from .inputs import validate_paths
 
 
 @dataclass
@@ -41,15 +40,15 @@ class Previous:
 def load_previous(paths: Iterable[str | os.PathLike] | str | os.PathLike, form: Form) -> Previous:
     """Last year's values from ``paths``. A file that cannot serve as last year's data (not
     readable, no agency) is a ``UsageError`` naming it: a cross-year check that silently ran
-    on fewer agencies than the clerk gave would look like a pass."""
+    on fewer agencies than the clerk gave would look like a pass.
+    Last year's files are read like this year's, in worker processes, so a hostile file
+    among them costs only itself."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     keep = plan_for(form).prev_fields
     prev = Previous()
-    for path, skip in iter_input_files(paths):
-        if skip is not None:
-            continue
-        res = validate_file(path, form)
+    for res in validate_paths(list(paths), form):
+        path = Path(res.path)
         if res.values is None:
             why = "；".join(f.message for f in res.findings[:2]) or "无法读取"
             raise UsageError(f"--previous 中的 {path.name} 无法作为上一年度数据读取：{why}")
