@@ -214,6 +214,22 @@ def old_layout(form, sheet: str, marker: str) -> Finding:
                    basis=form.spec.basis or f"现行“{form.spec.title}”")
 
 
+def rule_names(form=None) -> dict[str, str]:
+    """Code -> Chinese name, for every code a clerk may see: the catalog's, the form's rules
+    (R1 表三各列勾稽关系 …) and the rules of its derived cells (合计与明细不符)."""
+    names = {k.code: k.title for k in _KINDS}
+    if form is not None:
+        names.update({d.rule: "合计与明细不符" for d in form.derived})
+        names.update({spec.id: spec.title for spec in form.spec.rules})
+    return names
+
+
+def rule_label(code: str, names: dict[str, str]) -> str:
+    """"数字单元格为空（value-blank）": the name first, the stable code after it."""
+    name = names.get(code)
+    return f"{name}（{code}）" if name else code
+
+
 def is_unreadable(f: Finding) -> bool:
     kind = CATALOG.get(f.rule)
     return bool(kind and kind.unreadable)

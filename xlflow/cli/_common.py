@@ -30,3 +30,17 @@ def get_form(ref: str) -> Form:
 def check_year(year: int | None) -> None:
     if year is not None and not (2000 <= year <= 2100):
         raise UsageError(f"年度 {year} 不合理，请填写四位年份，例如 2024。")
+
+
+def parse_date(text: str, option: str):
+    """A date as clerks write it: 2024-01-31, 2024/1/31, 2024.1.31 or 2024年1月31日."""
+    import re
+    from datetime import date
+
+    m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", text)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        pass
+    raise UsageError(f"{option} 的日期“{text}”无法识别，请写成 2024-01-31 或 2024年1月31日。")

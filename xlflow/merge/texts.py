@@ -1,0 +1,101 @@
+"""文字汇编: the county's numbers in sentences, then every unit's text sections, one block per
+unit (its name, then each section: the section's label beside the full text).
+
+A text prints in full: it is cut into rows of at most ``MAX_LINES`` lines, at paragraph ends
+where it can, else at sentence ends (a spreadsheet row cannot be taller than 409 points nor
+break across pages). The rows are streamed (``stream.Row``): their number is known before
+they are written, by laying every text out once to count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..totals import values_row
+from ..vocab import SHEET_TEXT, scope_word
+from .digest import load_digest, sentences
+from .pages import setup_page, text_lines, text_units
+from .stream import Row
+
+WIDTHS = (20, 78)  # label, text: together the width of an A4 page, portrait
+MAX_LINES = 20
+LINE_POINTS = 14.5
+EMPTY = "（未填写）"
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+
+
+def text_rows(text: str, width: float, max_lines: int = MAX_LINES) -> list[tuple[str, int]]:
+    """``text`` cut into pieces of at most ``max_lines`` lines in a column ``width`` wide:
+    (piece, lines) each; paragraphs stay whole where they fit, then sentences, then characters."""
+    per_line = max(1, int(width))
+
+    def lines(piece: str) -> int:
+        return max(1, -(-int(text_units(piece)) // per_line))
+
+    pieces: list[str] = []
+    for para in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if lines(para) <= max_lines:
+            pieces.append(para)
+            continue
+        for sentence in _SENTENCE_END.split(para):
+            while lines(sentence) > max_lines:  # one sentence longer than a row: cut it
+                cut = max(1, max_lines * per_line // 2)
+                pieces.append(sentence[:cut])
+                sentence = sentence[cut:]
+            if sentence:
+                pieces.append(sentence)
+    out: list[tuple[str, int]] = []
+    current: list[str] = []
+    used = 0
+    for piece in pieces:
+        n = lines(piece)
+        if current and used + n > max_lines:
+            out.append(("\n".join(current), used))
+            current, used = [], 0
+        current.append(piece)
+        used += n
+    if current:
+        out.append(("\n".join(current), used))
+    return out
+
+
+def _height(lines: int) -> float:
+    return lines * LINE_POINTS + 6
+
+
+def write_narratives(book) -> None:
+    c, f = book.c, book.fmt
+    ws = book.wb.add_worksheet(SHEET_TEXT)
+    fields = c.form.narrative_fields
+    for k, w in enumerate(WIDTHS):
+        ws.set_column(k, k, w)
+    ws.merge_range(0, 0, 0, 1, f"{scope_word(c.name)}汇总数字与分单位情况（供撰写{c.name}年度报告参考）", f.title)
+    ws.set_row(0, 22)
+    row = 2
+    for text in sentences(c, load_digest(c.form)):
+        ws.merge_range(row, 0, row, 1, text, f.para)
+        ws.set_row(row, _height(text_lines(text, sum(WIDTHS), 11)))
+        row += 1
+    row += 1
+    ws.merge_range(row, 0, row, 1, f"各单位文字部分（每个单位一段，按名单顺序；共 {len(c.units)} 个单位）", f.title)
+    ws.set_row(row, 22)
+    row += 1
+    ids = tuple(fd.id for fd in fields)
+    labels = [fd.label for fd in fields]
+
+    def blocks(count_only: bool) -> Iterator[Row | None]:
+        for i, u in enumerate(c.units, 1):
+            yield None if count_only else Row([f"{i}. {u.name}（{u.code}）", None], [f.unit_head, f.unit_head], 22)
+            for label, value in zip(labels, values_row(u.values, ids)):
+                text = str(value).strip() if value is not None and str(value).strip() else EMPTY
+                side = text_lines(label, WIDTHS[0])
+                for k, (piece, lines) in enumerate(text_rows(text, WIDTHS[1])):
+                    yield None if count_only else Row([label if k == 0 else None, piece], [f.side, f.text_block],
+                                                      _height(max(lines, side if k == 0 else 1)))
+            yield None if count_only else Row([None, None], [None, None], 8)
+
+    count = sum(1 for _ in blocks(True))
+    if count:
+        book.stream_rows(ws, row, count, blocks(False), [f.side, f.text_block], [f.unit_head])
+    setup_page(ws, book.title, landscape=False, fit=(1, 0))
