@@ -80,6 +80,8 @@ def _style(fmt) -> str:
 @dataclass
 class RowTail:
     """Rows ``first_row`` … ``first_row + count - 1`` of a worksheet, produced on demand.
+    ``count=None``: as many as ``rows`` yields (the sheet then has no ``<dimension>``, which
+    is optional, rather than one that would have to be known before the rows are).
 
     ``rows`` yields one sequence of cell values per row (see ``cell_value``), or a ``Row``;
     ``formats`` holds the xlsxwriter format of each column (or None), ``row_formats`` every
@@ -87,7 +89,7 @@ class RowTail:
 
     worksheet: object
     first_row: int
-    count: int
+    count: int | None
     ncols: int
     rows: Iterator[Sequence[object] | Row]
     formats: Sequence[object | None]
@@ -97,26 +99,33 @@ class RowTail:
         self._styles = {id(f): _style(f) for f in (*self.formats, *self.row_formats) if f is not None}
         self._starts = [f'<c r="{col_letter(k)}' for k in range(self.ncols)]
         self._column_styles = [_style(self.formats[k]) if k < len(self.formats) else "" for k in range(self.ncols)]
+        self._plain = list(zip(self._starts, self._column_styles))
+        self._cache: dict[tuple[int, ...], list[tuple[str, str]]] = {}
 
     def part_name(self) -> str:
         return f"xl/worksheets/sheet{self.worksheet.index + 1}.xml"
 
-    def _row_styles(self, row: Row) -> list[str]:
+    def _row_starts(self, row: Row) -> list[tuple[str, str]]:
         if row.formats is None:
-            return self._column_styles
-        try:
-            return [self._styles[id(f)] if f is not None else "" for f in row.formats]
-        except KeyError:
-            raise RuntimeError(f"{self.part_name()}：流式行使用了未登记的格式") from None
+            return self._plain
+        key = tuple(map(id, row.formats))
+        starts = self._cache.get(key)
+        if starts is None:
+            try:
+                styles = [self._styles[id(f)] if f is not None else "" for f in row.formats]
+            except KeyError:
+                raise RuntimeError(f"{self.part_name()}：流式行使用了未登记的格式") from None
+            starts = self._cache[key] = list(zip(self._starts, styles))
+        return starts
 
     def chunks(self) -> Iterator[str]:
-        plain = list(zip(self._starts, self._column_styles))
+        plain = self._plain
         r = self.first_row
         buf: list[str] = []
         for values in self.rows:
             r += 1  # 1-based row number in the XML
             if type(values) is Row:
-                starts = list(zip(self._starts, self._row_styles(values)))
+                starts = self._row_starts(values)
                 out = [f'<row r="{r}" ht="{values.height:.2f}">' if values.height else f'<row r="{r}">']
                 values = values.values
             else:
@@ -137,7 +146,7 @@ class RowTail:
                 buf.clear()
         if buf:
             yield "".join(buf)
-        if r != self.first_row + self.count:
+        if self.count is not None and r != self.first_row + self.count:
             raise RuntimeError(f"{self.part_name()}：应流式写入 {self.count} 行，实际 {r - self.first_row} 行")
 
 
@@ -157,6 +166,8 @@ def _head_tail(xml: str, tail: RowTail) -> tuple[str, str]:
             cut = m.start()
             break
     head = xml[:cut]
+    if tail.count is None:
+        return _DIMENSION.sub("", head, count=1), xml[cut:]
     last = tail.first_row + tail.count  # 1-based last row
 
     def widen(m: re.Match[str]) -> str:
@@ -169,8 +180,9 @@ def _head_tail(xml: str, tail: RowTail) -> tuple[str, str]:
 
 def splice(package: bytes, tails: Sequence[RowTail]) -> bytes:
     """The package with each tail's rows appended to its sheet; every other part unchanged."""
-    by_part = {t.part_name(): t for t in tails if t.count}
-    if len(by_part) != len([t for t in tails if t.count]):
+    streamed = [t for t in tails if t.count or t.count is None]
+    by_part = {t.part_name(): t for t in streamed}
+    if len(by_part) != len(streamed):
         raise RuntimeError("同一工作表只能有一段流式行")
     if not by_part:
         return package

@@ -3,8 +3,7 @@ unit (its name, then each section: the section's label beside the full text).
 
 A text prints in full: it is cut into rows of at most ``MAX_LINES`` lines, at paragraph ends
 where it can, else at sentence ends (a spreadsheet row cannot be taller than 409 points nor
-break across pages). The rows are streamed (``stream.Row``): their number is known before
-they are written, by laying every text out once to count.
+break across pages). The rows are streamed (``stream.Row``), as many as the texts need.
 """
 
 from __future__ import annotations
@@ -33,6 +32,10 @@ def text_rows(text: str, width: float, max_lines: int = MAX_LINES) -> list[tuple
     def lines(piece: str) -> int:
         return max(1, -(-int(text_units(piece)) // per_line))
 
+    if "\n" not in text and "\r" not in text:
+        n = lines(text)
+        if n <= max_lines:  # most sections: one paragraph, one row
+            return [(text, n)]
     pieces: list[str] = []
     for para in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if lines(para) <= max_lines:
@@ -84,18 +87,17 @@ def write_narratives(book) -> None:
     ids = tuple(fd.id for fd in fields)
     labels = [fd.label for fd in fields]
 
-    def blocks(count_only: bool) -> Iterator[Row | None]:
-        for i, u in enumerate(c.units, 1):
-            yield None if count_only else Row([f"{i}. {u.name}（{u.code}）", None], [f.unit_head, f.unit_head], 22)
-            for label, value in zip(labels, values_row(u.values, ids)):
-                text = str(value).strip() if value is not None and str(value).strip() else EMPTY
-                side = text_lines(label, WIDTHS[0])
-                for k, (piece, lines) in enumerate(text_rows(text, WIDTHS[1])):
-                    yield None if count_only else Row([label if k == 0 else None, piece], [f.side, f.text_block],
-                                                      _height(max(lines, side if k == 0 else 1)))
-            yield None if count_only else Row([None, None], [None, None], 8)
+    sides = [text_lines(label, WIDTHS[0]) for label in labels]
 
-    count = sum(1 for _ in blocks(True))
-    if count:
-        book.stream_rows(ws, row, count, blocks(False), [f.side, f.text_block], [f.unit_head])
+    def blocks() -> Iterator[Row]:
+        for i, u in enumerate(c.units, 1):
+            yield Row([f"{i}. {u.name}（{u.code}）", None], [f.unit_head, f.unit_head], 22)
+            for label, side, value in zip(labels, sides, values_row(u.values, ids)):
+                text = str(value).strip() if value is not None else ""
+                for k, (piece, lines) in enumerate(text_rows(text or EMPTY, WIDTHS[1])):
+                    yield Row([label if k == 0 else None, piece], [f.side, f.text_block], _height(max(lines, side if k == 0 else 1)))
+            yield Row([None, None], [None, None], 8)
+
+    if c.units:
+        book.stream_rows(ws, row, None, blocks(), [f.side, f.text_block], [f.unit_head])
     setup_page(ws, book.title, landscape=False, fit=(1, 0))

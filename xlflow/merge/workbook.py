@@ -117,9 +117,10 @@ class SummaryBook:
             self.tails.append(RowTail(ws, first_row + 1, count - 1, len(values), rows, formats))
             break
 
-    def stream_rows(self, ws, first_row: int, count: int, rows, formats, row_formats=()) -> None:
-        """``count`` rows from ``first_row``, every one streamed (``stream.Row`` items may set
-        their own formats, among ``formats`` and ``row_formats``, and heights)."""
+    def stream_rows(self, ws, first_row: int, count: int | None, rows, formats, row_formats=()) -> None:
+        """Rows from ``first_row`` (``count`` of them, or None: as many as ``rows`` yields),
+        every one streamed; ``stream.Row`` items may set their own formats (among ``formats``
+        and ``row_formats``) and heights."""
         self.tails.append(RowTail(ws, first_row, count, len(formats), iter(rows), formats, row_formats))
 
     # -- values and meta -------------------------------------------------------------------------
