@@ -59,7 +59,7 @@ def _table(book, ws, row: int, head: list[str], lines: list[list[object]], perce
     return row + 1 + len(lines)
 
 
-def _bar(book, spec, name_col: int, first: int, last: int, series_cols: list[int], height: int, title: str):
+def _bar(book, spec, name_col: int, first: int, last: int, series_cols: list[int], height: int):
     single = len(spec.series) == 1
     chart = book.wb.add_chart({"type": "bar"} if single else {"type": "bar", "subtype": "stacked"})
     for k, m in zip(series_cols, spec.series):
@@ -74,7 +74,7 @@ def _bar(book, spec, name_col: int, first: int, last: int, series_cols: list[int
     # label shown (interval 1), small enough for 40 names in a page's height.
     chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}, "crossing": "max"})
     chart.set_x_axis({"num_font": {"size": 8}, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_title({"none": True})  # the title is in the cell above the chart
     chart.set_legend({"position": "bottom"} if len(spec.series) > 1 else {"none": True})
     chart.set_size({"width": CHART_WIDTH, "height": height})
     return chart
@@ -98,7 +98,7 @@ def _by_unit(book, ws, spec, row: int) -> int:
         parts = [m.of(u.values) for m in spec.series]
         lines.append([u.name or u.code, *parts] + ([sum(parts)] if len(spec.series) > 1 else []))
     end = _table(book, ws, top, head, lines)
-    ws.insert_chart(chart_row, 0, _bar(book, spec, 0, top + 1, top + n, list(range(1, 1 + len(spec.series))), height, spec.title))
+    ws.insert_chart(chart_row, 0, _bar(book, spec, 0, top + 1, top + n, list(range(1, 1 + len(spec.series))), height))
     rest = ranked[MAX_CHART_UNITS:]
     if rest:
         total = sum(t for t, _, _ in rest)
@@ -112,7 +112,7 @@ def _by_unit(book, ws, spec, row: int) -> int:
 def _groups(book, ws, spec, row: int) -> int:
     """The chart's numbers per roster group, as a table and a small bar chart."""
     c, f = book.c, book.fmt
-    ws.merge_range(row, 0, row, len(WIDTHS) - 1, f"{spec.title}：按分组", f.para)
+    ws.merge_range(row, 0, row, len(WIDTHS) - 1, f"{spec.title}：按分组", f.subtitle)
     head = ["分组", *(m.label for m in spec.series)] + (["合计"] if len(spec.series) > 1 else [])
     lines = []
     for g in book.groups:
@@ -122,8 +122,7 @@ def _groups(book, ws, spec, row: int) -> int:
     top = row + 1
     end = _table(book, ws, top, head, lines)
     height = 100 + 2 * BAR_PIXELS * len(lines)
-    ws.insert_chart(end + 1, 0, _bar(book, spec, 0, top + 1, top + len(lines), list(range(1, 1 + len(spec.series))), height,
-                                     f"{spec.title}：按分组"))
+    ws.insert_chart(end + 1, 0, _bar(book, spec, 0, top + 1, top + len(lines), list(range(1, 1 + len(spec.series))), height))
     return end + 1 + _rows_for(height)
 
 
@@ -144,7 +143,7 @@ def _composition(book, ws, spec, row: int) -> int:
         "values": [SHEET_CHARTS, top + 1, 1, top + len(lines), 1],
         "data_labels": {"value": True, "category": True, "leader_lines": True, "separator": " ", "num_font": {"size": 8}},
     })
-    chart.set_title({"name": spec.title, "name_font": {"size": 11}})
+    chart.set_title({"none": True})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": CHART_WIDTH, "height": height})
     ws.insert_chart(chart_row, 0, chart)

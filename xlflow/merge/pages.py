@@ -8,10 +8,12 @@ the printed width of its columns; ``column_points`` converts a column width as E
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 A4 = 9  # Excel's paper code
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.75, "bottom": 0.6}  # inches
+_LONG_WORD = re.compile(r"[\x21-\x7e]{8,}")
 _PAGE = {False: (595.3, 841.9), True: (841.9, 595.3)}  # A4 in points: (width, height), portrait / landscape
 
 
@@ -34,7 +36,13 @@ def text_lines(text: str, width: float, size: float = 10) -> int:
     # A 10-point CJK character is two width units wide in Excel (SimSun) and a little less in
     # LibreOffice (Noto CJK), so a column holds about ``width`` units of text per line.
     per_line = max(1, int(width * 10 / size))
-    return sum(max(1, -(-int(text_units(part)) // per_line)) for part in str(text).split("\n"))
+    lines = 0
+    for part in str(text).split("\n"):
+        units = text_units(part)
+        if _LONG_WORD.search(part):  # a file name or code does not break where a line is full
+            units *= 1.15
+        lines += max(1, -(-int(units) // per_line))
+    return lines
 
 
 def row_height(cells, size: float = 10, line: float = 14.5) -> float:

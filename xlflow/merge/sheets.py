@@ -23,7 +23,7 @@ from ..vocab import (
 )
 from .consolidate import Consolidation
 from .pages import row_height, setup_page
-from .status import BAD_STATES, counts_line, status_rows
+from .status import BAD_STATES, counts_line, guess_agency, status_rows
 
 
 class Book(Protocol):
@@ -41,8 +41,8 @@ class Book(Protocol):
 # Printed columns first; the file's hash, the program that saved it and the other technical
 # columns follow, outside the printed area (``*_PRINTED`` columns print).
 STATUS_HEAD = ("单位代码", "单位名称", "状态", "处理", "说明", "错误", "提示", "信息", "文件", "SHA-256", "保存程序", "年度", "统计范围")
-STATUS_WIDTHS = (11, 24, 12, 16, 44, 5, 5, 5, 34, 20, 18, 7, 9)
-STATUS_PRINTED = 9
+STATUS_WIDTHS = (11, 24, 12, 16, 62, 5, 5, 5, 40, 20, 18, 7, 9)
+STATUS_PRINTED = 8  # the file name and what follows stay on screen
 FINDINGS_HEAD = ("单位代码", "单位名称", "级别", "问题", "位置", "问题说明", "文件", "年度", "文件状态", "规则代码", "工作表", "单元格", "字段",
                  "行标签", "列标签", "应为", "实际")
 FINDINGS_WIDTHS = (11, 20, 6, 20, 30, 62, 40, 8, 10, 14, 16, 8, 24, 30, 20, 14, 14)
@@ -109,8 +109,12 @@ def write_findings(book: Book) -> None:
     row = 2
     for e in c.entries:
         r = e.result
+        code, name = e.code, e.name
+        if not code:  # a file that names no agency: whose it seems to be, else the file itself
+            guess = guess_agency(e, c.roster or ())
+            code, name = (guess.code, f"{guess.name}（按文件名）") if guess else ("", r.path.name)
         for x in r.findings:
-            cells = _finding_cells(names, r.path.name, e.code, e.name, r.year, r.status, x)
+            cells = _finding_cells(names, r.path.name, code, name, r.year, r.status, x)
             for k, text in enumerate(cells):
                 ws.write_string(row, k, text, f.text)
             ws.set_row(row, _height(cells, FINDINGS_WIDTHS[:FINDINGS_PRINTED]))

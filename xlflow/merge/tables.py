@@ -189,6 +189,7 @@ def _checks(book, ws, row: int, last: int) -> None:
     c, st = book.c, book.styles
     if not c.checks:
         return
+    ws.set_h_pagebreaks([row])  # the checks on a page of their own, their header on top
     ws.merge_range(row, 0, row, last, "汇总数校验（按报表定义的规则对合计数重新核对）", st.label("section"))
     row += 1
     for text, (c1, c2) in zip(("规则", "要求", "合计数", "结果", "说明"), ((0, 0), (1, 2), (3, 3), (4, 4), (5, 5))):
@@ -249,8 +250,10 @@ def _sides(form, chk) -> str:
             fd = form.fields[side.refs[0]]
             row = (fd.row_label or fd.label).split(" / ")[-1]
             names.append(f"{row}（{fd.col_label.split(' / ')[-1]}）" if fd.row_label and fd.col_label else row)
+        elif side is not None and not side.refs:
+            names.append("")  # a constant: the number says it
         else:
-            names.append("")
+            names.append(None)
     a, b = names
     lhs, rhs = format_number(chk.lhs), format_number(chk.rhs)
-    return f"{a or '前者'}为{lhs}，{_CMP_WORDS.get(op, '应满足规则')}{b or '后者'}{rhs}"
+    return f"{a or '前者'}为{lhs}，{_CMP_WORDS.get(op, '应满足规则')}{'后者' if b is None else b}{rhs}"

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from ..totals import values_row
 from ..vocab import SHEET_TEXT, scope_word
 from .digest import load_digest, sentences
-from .pages import setup_page, text_lines, text_units
+from .pages import row_height, setup_page, text_lines, text_units
 from .stream import Row
 
-WIDTHS = (20, 78)  # label, text: together the width of an A4 page, portrait
+WIDTHS = (22, 76)  # label, text: together the width of an A4 page, portrait
 MAX_LINES = 20
 LINE_POINTS = 14.5
 EMPTY = "（未填写）"
@@ -26,40 +26,51 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 
 def text_rows(text: str, width: float, max_lines: int = MAX_LINES) -> list[tuple[str, int]]:
     """``text`` cut into pieces of at most ``max_lines`` lines in a column ``width`` wide:
-    (piece, lines) each; paragraphs stay whole where they fit, then sentences, then characters."""
+    (piece, lines) each. Paragraphs stay whole where they fit, else they are cut after a
+    sentence, else after as many characters as fill the row. Nothing is lost or added: the
+    pieces joined (by a line break where a paragraph ended, directly where one was cut) are
+    the text."""
     per_line = max(1, int(width))
 
-    def lines(piece: str) -> int:
-        return max(1, -(-int(text_units(piece)) // per_line))
+    def lines(units: float) -> int:
+        return max(1, -(-int(units) // per_line))
 
     if "\n" not in text and "\r" not in text:
-        n = lines(text)
+        n = lines(text_units(text))
         if n <= max_lines:  # most sections: one paragraph, one row
             return [(text, n)]
-    pieces: list[str] = []
+    pieces: list[tuple[str, bool]] = []  # (text, starts a paragraph)
     for para in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if lines(para) <= max_lines:
-            pieces.append(para)
+        if lines(text_units(para)) <= max_lines:
+            pieces.append((para, True))
             continue
+        first = True
         for sentence in _SENTENCE_END.split(para):
-            while lines(sentence) > max_lines:  # one sentence longer than a row: cut it
+            while lines(text_units(sentence)) > max_lines:  # a sentence longer than a row
                 cut = max(1, max_lines * per_line // 2)
-                pieces.append(sentence[:cut])
-                sentence = sentence[cut:]
+                pieces.append((sentence[:cut], first))
+                sentence, first = sentence[cut:], False
             if sentence:
-                pieces.append(sentence)
+                pieces.append((sentence, first))
+                first = False
     out: list[tuple[str, int]] = []
     current: list[str] = []
     used = 0
-    for piece in pieces:
-        n = lines(piece)
-        if current and used + n > max_lines:
-            out.append(("\n".join(current), used))
-            current, used = [], 0
-        current.append(piece)
-        used += n
+    para = 0.0  # units of the paragraph the row ends with
+
+    for piece, starts in pieces:
+        units = text_units(piece)
+        if current:
+            need = lines(units) if starts else lines(para + units) - lines(para)
+            if used + need <= max_lines:
+                current.append("\n" + piece if starts else piece)
+                used += need
+                para = units if starts else para + units
+                continue
+            out.append(("".join(current), used))
+        current, used, para = [piece], lines(units), units
     if current:
-        out.append(("\n".join(current), used))
+        out.append(("".join(current), used))
     return out
 
 
@@ -78,9 +89,12 @@ def write_narratives(book) -> None:
     row = 2
     for text in sentences(c, load_digest(c.form)):
         ws.merge_range(row, 0, row, 1, text, f.para)
-        ws.set_row(row, _height(text_lines(text, sum(WIDTHS), 11)))
+        ws.set_row(row, row_height([(text, sum(WIDTHS))], size=11))
         row += 1
     row += 1
+    if not fields:  # a form without text sections: the sentences are all there is
+        setup_page(ws, book.title, landscape=False, fit=(1, 0))
+        return
     ws.merge_range(row, 0, row, 1, f"各单位文字部分（每个单位一段，按名单顺序；共 {len(c.units)} 个单位）", f.title)
     ws.set_row(row, 22)
     row += 1

@@ -159,6 +159,7 @@ class _Formats:
         self.text = wb.add_format({**base, "text_wrap": True, "num_format": "@"})
         self.small = wb.add_format({"font_size": 8, "font_color": "#7F7F7F"})
         self.title = wb.add_format({"font_name": "宋体", "bold": True, "font_size": 14})
+        self.subtitle = wb.add_format({"font_name": "宋体", "bold": True, "font_size": 12})
         self.para = wb.add_format({"font_name": "宋体", "font_size": 11, "text_wrap": True, "valign": "top"})
         self.name = wb.add_format({**base, "valign": "vcenter"})
         self.right = wb.add_format({**base, "align": "right", "valign": "vcenter"})
