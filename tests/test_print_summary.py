@@ -79,7 +79,8 @@ def printed(tmp_path_factory):
         sheets = [_sheet_of(t) for t in texts]
         pngs = pdf_to_png(pdf, pdf.with_name(pdf.stem + "-page"), first_page_only=False, dpi=70)
         firsts = [i for i, s in enumerate(sheets, 1) if i == 1 or sheets[i - 2] != s]
-        _keep(pngs, name, firsts + ([i for i, s in enumerate(sheets, 1) if s == SHEET_CHARTS][1:] if name == "summary" else []))
+        every = [i for i, s in enumerate(sheets, 1) if s in (SHEET_TOTAL, SHEET_CHARTS)]  # the cover and each chart
+        _keep(pngs, name, sorted(set(firsts) | set(every)) if name == "summary" else firsts)
         out[name] = dict(pdf=pdf, texts=texts, squeezed=_raw(pdf), sheets=sheets, sizes=page_sizes(pdf), pngs=pngs)
     out["run"] = run
     return out
