@@ -55,8 +55,8 @@ def expected_sums(form, value_sets):
 
 
 def total_sheet_values(form, path):
-    ws = openpyxl.load_workbook(path, data_only=True)[SHEET_TOTAL]
-    return {fid: ws.cell(r + 1, c + 1).value for fid, (r, c) in total_positions(form).items()}
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return {fid: wb[sheet].cell(r + 1, c + 1).value for fid, (sheet, r, c) in total_positions(form).items()}
 
 
 @pytest.fixture(scope="module")
@@ -91,23 +91,25 @@ def test_totals_equal_independent_sums(county, form):
     assert "汇总表已写入" in res.stdout and "县水务局" in res.stdout
     got = total_sheet_values(form, county["out"])
     want = expected_sums(form, county["clean"].values())
-    for fid, (r, c) in total_positions(form).items():
+    for fid in total_positions(form):
         assert got[fid] == pytest.approx(want[fid]), fid
     assert want["t3.new.total"] > 0 and want["t2.licensing"] > 0  # the data is not all zeros
 
 
 def test_total_sheet_keeps_the_forms_labels_and_formulas(county, form):
     wb = openpyxl.load_workbook(county["out"])
-    ws = wb[SHEET_TOTAL]
     pos = total_positions(form)
-    r, c = pos["t3.new.natural"]
+    sheet, r, c = pos["t3.new.natural"]
+    assert sheet == "汇总（三、依申请公开）"  # the form's own sheet name, with the table's own layout
+    ws = wb[sheet]
     labels = {lb.text for lb in form.sheet("t3").labels}
     assert ws.cell(r + 1, 1).value in labels and ws.cell(r + 1, 1).value.startswith("一、本年新收")
+    assert [ws.column_dimensions[x].width for x in "ACD"] == [pytest.approx(w, abs=0.72) for w in (12, 40, 9)]
     formula = ws.cell(r + 1, c + 1).value
     assert formula.startswith("=SUM('明细'!") and formula.endswith(":" + formula.split(":")[-1])
     detail = wb["明细"]
-    assert detail.freeze_panes == "C3" and detail.auto_filter.ref
-    assert [detail.cell(3 + i, 1).value for i in range(4)] == [a.code for a in county["agencies"][:4]]
+    assert detail.freeze_panes == "C5" and detail.auto_filter.ref
+    assert [detail.cell(5 + i, 1).value for i in range(4)] == [a.code for a in county["agencies"][:4]]
 
 
 def test_rules_hold_on_the_totals(county, form):
@@ -116,8 +118,8 @@ def test_rules_hold_on_the_totals(county, form):
         if inst.id.startswith("R"):
             assert inst.func(totals, {}), inst.key
     ws = openpyxl.load_workbook(county["out"], data_only=True)[SHEET_TOTAL]
-    marks = [ws.cell(r, 4).value for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith("R1[")]
-    assert marks == ["✓"] * 7
+    marks = [ws.cell(r, 5).value for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith("表三各列勾稽关系")]
+    assert marks == ["相符"] * 7
 
 
 def test_rerun_is_byte_identical(county, tmp_path):
@@ -146,8 +148,8 @@ def test_status_sheets_list_every_file_and_agency(county):
     rows = [[c.value for c in r] for r in wb["填报情况"].iter_rows(min_row=4)]
     states = {r[0]: r[2] for r in rows}
     assert states["370829005"] == "未通过" and states["370829006"] == "未提交" and states["370829001"] in ("已提交且通过", "有警告")
-    findings = [[c.value for c in r] for r in wb["问题清单"].iter_rows(min_row=2)]
-    assert any(r[1] == "370829005" and r[5] == "错误" for r in findings)
+    findings = [[c.value for c in r] for r in wb["问题清单"].iter_rows(min_row=3)]
+    assert any(r[0] == "370829005" and r[2] == "错误" and r[3] == "合计与明细不符" for r in findings)
     text = [c.value for c in wb["文字汇编"]["A"] if c.value]
     assert any(str(t).startswith("全县共收到政府信息公开申请") and "本年新收" in t and "上年结转" in t for t in text)
     assert "图表" in wb.sheetnames and wb["_xlflow"].sheet_state == "veryHidden"

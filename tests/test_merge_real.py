@@ -22,7 +22,6 @@ from xlflow.merge.workbook import total_positions
 from xlflow.summaryfile import read_summary
 from xlflow.template import TemplateFactory
 from xlflow.template.cells_xml import set_cells
-from xlflow.vocab import SHEET_TOTAL
 
 REAL = Path("/work/shared/reference/real_reports.json")
 if not REAL.is_file():
@@ -123,11 +122,11 @@ def test_real_reports_are_classified_and_summed_cell_by_cell(real_county, form):
     for _, rep in real_county["included"]:
         for fid, x in published(rep).items():
             want[fid] = want.get(fid, 0) + x
-    ws = openpyxl.load_workbook(real_county["out"], data_only=True)[SHEET_TOTAL]
+    wb = openpyxl.load_workbook(real_county["out"], data_only=True)
     pos = total_positions(form)
     for fid, x in want.items():
-        r, c = pos[fid]
-        assert ws.cell(r + 1, c + 1).value == pytest.approx(x), fid
+        sheet, r, c = pos[fid]
+        assert wb[sheet].cell(r + 1, c + 1).value == pytest.approx(x), fid
     assert want["t3.new.total"] == 3119 + 95 + 70 + 3511  # 淮安 2024, 洪泽 2024, 平潭 2021, 宿迁 2023
 
 
@@ -135,7 +134,7 @@ def test_real_broken_and_missing_are_reported(real_county):
     wb = openpyxl.load_workbook(real_county["out"])
     states = {r[0].value: r[2].value for r in wb["填报情况"].iter_rows(min_row=4)}
     assert states["R01"] == "未通过" and states["R04"] == "有警告" and states["R05"] == "未通过"
-    rows = [(r[1].value, r[9].value, r[5].value) for r in wb["问题清单"].iter_rows(min_row=2)]
+    rows = [(r[0].value, r[12].value, r[2].value) for r in wb["问题清单"].iter_rows(min_row=3)]
     problems = {(code, fid) for code, fid, sev in rows if sev == "错误"}
     assert ("R04", "t2.fees", "提示") in rows and ("R05", "t2.rules.issued") in problems
     assert ("R01", "t3.new.business") in problems
@@ -148,9 +147,12 @@ def test_libreoffice_opens_and_recalculates_the_summary(real_county, form, tmp_p
     assert pdf.stat().st_size > 10_000 and pdf.read_bytes().startswith(b"%PDF")
     pos = total_positions(form)
     cells = {fid: pos[fid] for fid in ("t3.new.total", "t3.total.natural", "t2.fees", "t4.review.total")}
-    refs = {fid: openpyxl.utils.get_column_letter(c + 1) + str(r + 1) for fid, (r, c) in cells.items()}
-    cached = openpyxl.load_workbook(real_county["out"], data_only=True)[SHEET_TOTAL]
+    refs = {fid: (sheet, openpyxl.utils.get_column_letter(c + 1) + str(r + 1)) for fid, (sheet, r, c) in cells.items()}
+    cached = openpyxl.load_workbook(real_county["out"], data_only=True)
+    wanted: dict[str, list[str]] = {}
+    for sheet, ref in refs.values():
+        wanted.setdefault(sheet, []).append(ref)
     with UnoSession() as lo:
-        got = lo.recalc_read(real_county["out"], {SHEET_TOTAL: list(refs.values())})[SHEET_TOTAL]
-    for fid, ref in refs.items():
-        assert got[ref] == pytest.approx(cached[ref].value), fid  # the cached value is what LibreOffice computes
+        got = lo.recalc_read(real_county["out"], wanted)
+    for fid, (sheet, ref) in refs.items():
+        assert got[sheet][ref] == pytest.approx(cached[sheet][ref].value), fid  # the cached value is what LibreOffice computes

@@ -93,3 +93,27 @@ def test_codes_that_only_look_alike_are_kept(tmp_path):
     path = tmp_path / "名单.csv"
     path.write_text("code,name\n370829000000,嘉祥县\n370829001001,甲\n7,乙\n12,丙\n", encoding="utf-8")
     assert [a.code for a in load_roster(path)] == ["370829000000", "370829001001", "7", "12"]
+
+
+def test_group_and_contact_columns_are_kept_as_typed(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("单位代码,单位名称,分组,联系人,联系电话,备注\nA1,甲局,县直部门,张三,0537-1,x\nA2,乙街道,乡镇（街道）,,0537-2,\nA3,丙局,,李四,,\n",
+                    encoding="utf-8")
+    a1, a2, a3 = load_roster(path)
+    assert (a1.group, a1.contacts) == ("县直部门", (("联系人", "张三"), ("联系电话", "0537-1")))
+    assert (a2.group, dict(a2.contacts)) == ("乡镇（街道）", {"联系人": "", "联系电话": "0537-2"})
+    assert a3.group == "" and dict(a3.contacts)["联系人"] == "李四"
+
+
+def test_a_roster_without_the_optional_columns_has_none(tmp_path):
+    path = tmp_path / "r.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["code", "name", "group", "phone"])
+    ws.write_row(1, 0, ["A1", "甲单位", "乡镇", 5371234])
+    wb.close()
+    (a,) = load_roster(path)
+    assert (a.group, a.contacts) == ("乡镇", (("phone", "5371234"),))
+    plain = tmp_path / "p.csv"
+    plain.write_text(ROWS, encoding="utf-8")
+    assert all(x.group == "" and x.contacts == () for x in load_roster(plain))

@@ -3,6 +3,10 @@
 Read from CSV (UTF-8 with or without BOM, or GBK/GB18030 as Excel on Chinese Windows saves it)
 or from the first sheet of an .xlsx/.xls/.ods. Any problem is a ``RosterError`` naming the
 file and the line, because the clerk fixes it in the file.
+
+Besides code and name (all that validation reads), a roster may have a group column (分组:
+县直部门 / 乡镇（街道）, for the summary's subtotals) and contact columns (联系人, 联系电话 …,
+for the 催报 list); both are optional and kept on ``Agency`` as typed.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cells import cell_text
@@ -33,6 +37,8 @@ class Agency:
     code: str
     name: str
     line: int  # line in the roster file (1 = header)
+    group: str = ""  # 县直部门 / 乡镇（街道） …: the roster's group column, "" without one
+    contacts: tuple[tuple[str, str], ...] = ()  # (header, value) of the roster's contact columns
 
 
 def load_roster(path: Path) -> list[Agency]:
@@ -43,7 +49,34 @@ def load_roster(path: Path) -> list[Agency]:
         rows = _spreadsheet_rows(path)
     else:
         rows = list(csv.reader(io.StringIO(_decode(path))))
-    return _parse(path, rows)
+    return _with_extras(_parse(path, rows), rows)
+
+
+GROUP_HEADERS = ("group", "分组", "类别", "单位类别", "单位分组")
+# Contact columns keep the roster's own header, in the roster's column order.
+CONTACT_HEADERS = ("联系人", "联系电话", "电话", "手机", "办公电话", "联系方式", "邮箱", "contact", "phone", "email")
+
+
+def _with_extras(agencies: list[Agency], rows: list[list[str]]) -> list[Agency]:
+    """The optional group and contact columns, read after the checks of code and name (each
+    agency's ``line`` says which row is its own)."""
+    rows = [[cell_text(c).strip() for c in r] for r in rows]
+    header_at = next(i for i, r in enumerate(rows) if any(r))
+    header = [h.lower() for h in rows[header_at]]
+    group_col = next((header.index(h) for h in GROUP_HEADERS if h in header), None)
+    contact_cols = [(k, rows[header_at][k]) for k, h in enumerate(header) if h in CONTACT_HEADERS]
+    if group_col is None and not contact_cols:
+        return agencies
+
+    def cell(row: list[str], col: int) -> str:
+        return row[col] if col < len(row) else ""
+
+    out = []
+    for a in agencies:
+        row = rows[a.line - 1]
+        group = cell(row, group_col) if group_col is not None else ""
+        out.append(replace(a, group=group, contacts=tuple((h, cell(row, k)) for k, h in contact_cols)))
+    return out
 
 
 def _decode(path: Path) -> str:

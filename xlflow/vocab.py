@@ -58,6 +58,27 @@ SHEET_CHARTS = "图表"
 # the field map and, in a template, the live checks.
 META_SHEET = "_xlflow"
 
+
+def table_sheet_name(sheet: str) -> str:
+    """The summary's sheet for one numeric table of the form: 汇总（三、依申请公开）."""
+    room = 31 - len(SHEET_TOTAL) - 2  # Excel's limit on a sheet name
+    return f"{SHEET_TOTAL}（{sheet[:room]}）"
+
+
+def place_words(sheet: str | None, row_label: str | None, col_label: str | None) -> str:
+    """Where a cell is, in the form's own labels: 三、依申请公开“四、结转下年度继续办理”行“总计”列
+    (a table cell), 基本信息“填报人” (a single field), 工作表“…” (a sheet); "" when unknown."""
+    if not sheet:
+        return ""
+    if row_label and col_label:
+        rows = row_label.split(" / ")
+        return f"{sheet}“{' '.join(rows[1:] if len(rows) > 1 else rows)}”行“{col_label.split(' / ')[-1]}”列"
+    if col_label:
+        return f"{sheet}“{' '.join(col_label.split(' / '))}”"
+    if row_label:
+        return f"{sheet}“{row_label}”"
+    return f"工作表“{sheet}”"
+
 # -- what people type for "nothing" ------------------------------------------------------------
 # A narrative that is only one of these counts as empty (``nonblank`` in rules, and the live
 # check in the template, which lists the same words).

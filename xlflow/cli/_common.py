@@ -42,3 +42,17 @@ def require_spreadsheets(paths: list[Path]) -> None:
     if not any(e.skip is None and (e.path in named or e.path.suffix.lower() in SPREADSHEET_SUFFIXES) for e in input_files(paths)):
         where = "、".join(str(p) for p in paths)
         raise XlflowError(f"在 {where} 中没有找到报表文件（.xlsx/.xlsm/.xls/.ods）。请检查路径是否正确。")
+
+
+def parse_date(text: str, option: str):
+    """A date as clerks write it: 2024-01-31, 2024/1/31, 2024.1.31 or 2024年1月31日."""
+    import re
+    from datetime import date
+
+    m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", text)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        pass
+    raise UsageError(f"{option} 的日期“{text}”无法识别，请写成 2024-01-31 或 2024年1月31日。")

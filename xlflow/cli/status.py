@@ -9,7 +9,7 @@ import typer
 
 from ..errors import UsageError
 from ..roster import load_roster
-from ._common import DEFAULT_FORM_ID, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
+from ._common import DEFAULT_FORM_ID, FormOpt, YearOpt, check_year, get_form, parse_date, require_spreadsheets
 
 
 def status(
@@ -18,6 +18,7 @@ def status(
     year: YearOpt = None,
     xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="把催报名单和全部单位状态写入这个 .xlsx 文件。")] = None,
     csv_path: Annotated[Optional[Path], typer.Option("--csv", help="把催报名单写入这个 .csv 文件（UTF-8，Excel可直接打开）。")] = None,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", help="印在催报名单上的报送截止日期，如 2024-01-31。")] = None,
     form: FormOpt = DEFAULT_FORM_ID,
 ) -> int:
     """名单内每个单位的报送状态：已提交且通过 / 有警告 / 未通过 / 未提交 / 名单外；可导出催报名单。
@@ -33,6 +34,7 @@ def status(
     from ..validate import validate_paths
 
     check_year(year)
+    due = parse_date(deadline, "--deadline") if deadline else None
     for p in paths:
         if not p.exists():
             raise UsageError(f"找不到输入路径：{p}")
@@ -57,7 +59,7 @@ def status(
     typer.echo("合计：" + counts_line(rows, "，"))
     chase = chase_list(rows)
     if xlsx is not None:
-        write_status_xlsx(xlsx, c, rows)
+        write_status_xlsx(xlsx, c, rows, deadline=due)
         typer.echo(f"催报名单（xlsx）：{xlsx.resolve()}")
     if csv_path is not None:
         write_chase_csv(csv_path, c, rows)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -104,6 +104,8 @@ class Consolidation:
     totals: dict[str, object]
     checks: list[TotalCheck]
     roster: list[Agency] | None = None
+    # Extra sheets for the summary workbook, each ``write(book)`` (the workspace's 上年对比).
+    appendices: list[Callable[..., None]] = field(default_factory=list)
 
     @property
     def covered_codes(self) -> set[str]:

@@ -27,6 +27,7 @@ from ..vocab import (
     STATE_ZH,
     STATES,
     SUPERSEDED,
+    place_words,
 )
 from .consolidate import Consolidation, Entry
 
@@ -61,12 +62,21 @@ class StatusRow:
         """This row speaks for its agency (a superseded duplicate does not)."""
         return self.action != SUPERSEDED
 
-    def problems(self, limit: int = 3) -> str:
+    def problems(self, limit: int = 3, numbered: bool = False) -> str:
+        """The file's errors in words: where (the form's row and column labels) and what,
+        the first ``limit`` of them; numbered, one a line, for the printed 催报 list."""
         if self.entry is None:
             return ""
-        errors = [(f"{f.sheet}!{f.cell}：" if f.sheet and f.cell else "") + f.message for f in self.entry.result.findings if f.severity == "error"]
-        text = "；".join(errors[:limit])
-        return text + (f"；等共{len(errors)}处错误" if len(errors) > limit else "")
+        errors = []
+        for f in self.entry.result.findings:
+            if f.severity == "error":
+                where = place_words(f.sheet, f.row_label, f.col_label)
+                errors.append(f"{where}：{f.message}" if where else f.message)
+        shown = [f"{i}. {e}" for i, e in enumerate(errors[:limit], 1)] if numbered else errors[:limit]
+        more = f"等共{len(errors)}处错误" if len(errors) > limit else ""
+        if numbered:
+            return "\n".join(shown + ([more + "。"] if more else []))
+        return "；".join(shown) + (f"；{more}" if more else "")
 
 
 def file_state(entry: Entry) -> str:

@@ -9,6 +9,10 @@ package and streams the remaining rows' XML into their sheets, unit by unit, str
 the compressed part. Cells mean exactly what ``write_string``/``write_number`` would have
 written; strings are inline (as xlsxwriter's own constant-memory mode writes them) so nothing
 accumulates in a shared-string table.
+
+Rows xlsxwriter wrote below the tail (明细's subtotals and 合计, formulas over the streamed rows)
+stay below it: the streamed rows go in before them. A row may be a ``Row`` with its own formats
+and a height (文字汇编: a heading row, then text rows sized to their text).
 """
 
 from __future__ import annotations
@@ -56,34 +60,77 @@ def _text_xml(text: str) -> str:
 
 
 @dataclass
+class Row:
+    """A streamed row with formats of its own (one per cell, None for none) and a height in
+    points. The height is not marked as set by hand, so LibreOffice fits the row to its text
+    when it opens the file; Excel shows the height given."""
+
+    values: Sequence[object]
+    formats: Sequence[object | None] | None = None
+    height: float | None = None
+
+
+def _style(fmt) -> str:
+    # The style index, assigned now (before the book is closed) as xlsxwriter's own write
+    # methods assign it, so the style is written to styles.xml even if no cell xlsxwriter
+    # writes uses it.
+    return f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
+
+
+@dataclass
 class RowTail:
     """Rows ``first_row`` … ``first_row + count - 1`` of a worksheet, produced on demand.
+    ``count=None``: as many as ``rows`` yields (the sheet then has no ``<dimension>``, which
+    is optional, rather than one that would have to be known before the rows are).
 
-    ``rows`` yields one sequence of cell values per row (see ``cell_value``); ``formats`` holds
-    the xlsxwriter format of each column (or None). The formats must already be used by a
-    cell xlsxwriter writes, so they own a style index when the book is closed."""
+    ``rows`` yields one sequence of cell values per row (see ``cell_value``), or a ``Row``;
+    ``formats`` holds the xlsxwriter format of each column (or None), ``row_formats`` every
+    other format a ``Row`` may use. The tail must be made before the book is closed."""
 
     worksheet: object
     first_row: int
-    count: int
+    count: int | None
     ncols: int
-    rows: Iterator[Sequence[object]]
+    rows: Iterator[Sequence[object] | Row]
     formats: Sequence[object | None]
+    row_formats: Sequence[object] = ()
+
+    def __post_init__(self) -> None:
+        self._styles = {id(f): _style(f) for f in (*self.formats, *self.row_formats) if f is not None}
+        self._starts = [f'<c r="{col_letter(k)}' for k in range(self.ncols)]
+        self._column_styles = [_style(self.formats[k]) if k < len(self.formats) else "" for k in range(self.ncols)]
+        self._plain = list(zip(self._starts, self._column_styles))
+        self._cache: dict[tuple[int, ...], list[tuple[str, str]]] = {}
 
     def part_name(self) -> str:
         return f"xl/worksheets/sheet{self.worksheet.index + 1}.xml"
 
+    def _row_starts(self, row: Row) -> list[tuple[str, str]]:
+        if row.formats is None:
+            return self._plain
+        key = tuple(map(id, row.formats))
+        starts = self._cache.get(key)
+        if starts is None:
+            try:
+                styles = [self._styles[id(f)] if f is not None else "" for f in row.formats]
+            except KeyError:
+                raise RuntimeError(f"{self.part_name()}：流式行使用了未登记的格式") from None
+            starts = self._cache[key] = list(zip(self._starts, styles))
+        return starts
+
     def chunks(self) -> Iterator[str]:
-        starts = []
-        for k in range(self.ncols):
-            fmt = self.formats[k] if k < len(self.formats) else None
-            style = f' s="{fmt.xf_index}"' if fmt is not None and fmt.xf_index is not None else ""
-            starts.append((f'<c r="{col_letter(k)}', style))
+        plain = self._plain
         r = self.first_row
         buf: list[str] = []
         for values in self.rows:
             r += 1  # 1-based row number in the XML
-            out = [f'<row r="{r}">']
+            if type(values) is Row:
+                starts = self._row_starts(values)
+                out = [f'<row r="{r}" ht="{values.height:.2f}">' if values.height else f'<row r="{r}">']
+                values = values.values
+            else:
+                starts = plain
+                out = [f'<row r="{r}">']
             for (start, style), v in zip(starts, values):
                 if v is None:
                     if style:
@@ -99,18 +146,28 @@ class RowTail:
                 buf.clear()
         if buf:
             yield "".join(buf)
-        if r != self.first_row + self.count:
+        if self.count is not None and r != self.first_row + self.count:
             raise RuntimeError(f"{self.part_name()}：应流式写入 {self.count} 行，实际 {r - self.first_row} 行")
 
 
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 
 
+_ROW_START = re.compile(r'<row r="(\d+)"')
+
+
 def _head_tail(xml: str, tail: RowTail) -> tuple[str, str]:
-    cut = xml.rfind("</sheetData>")
-    if cut < 0:
+    end = xml.rfind("</sheetData>")
+    if end < 0:
         raise RuntimeError(f"{tail.part_name()}：xlsxwriter 在流式行之前没有写出任何行")
+    cut = end
+    for m in _ROW_START.finditer(xml):  # the first row below the tail, if xlsxwriter wrote one
+        if int(m.group(1)) > tail.first_row:
+            cut = m.start()
+            break
     head = xml[:cut]
+    if tail.count is None:
+        return _DIMENSION.sub("", head, count=1), xml[cut:]
     last = tail.first_row + tail.count  # 1-based last row
 
     def widen(m: re.Match[str]) -> str:
@@ -123,7 +180,10 @@ def _head_tail(xml: str, tail: RowTail) -> tuple[str, str]:
 
 def splice(package: bytes, tails: Sequence[RowTail]) -> bytes:
     """The package with each tail's rows appended to its sheet; every other part unchanged."""
-    by_part = {t.part_name(): t for t in tails if t.count}
+    streamed = [t for t in tails if t.count or t.count is None]
+    by_part = {t.part_name(): t for t in streamed}
+    if len(by_part) != len(streamed):
+        raise RuntimeError("同一工作表只能有一段流式行")
     if not by_part:
         return package
     out = io.BytesIO()
