@@ -23,7 +23,7 @@ from xlflow.merge.workbook import build_summary
 from xlflow.report import build_summary_report, render
 from xlflow.summaryfile import read_summary
 from xlflow.template import TemplateFactory
-from xlflow.validate import Previous, load_previous, validate_file
+from xlflow.validate import Previous, load_previous, previous_of, validate_file
 from xlflow.vocab import SHEET_COMPARE
 
 OTHER, OTHER_NAME = "370829015", "嘉祥县测试局"
@@ -235,6 +235,23 @@ def test_api_for_the_workspace(two_years, form):
     path = two_years["root"] / "api.xlsx"
     path.write_bytes(data)
     assert _sheet_rows(path)[1] == _sheet_rows(two_years["out"])[1]  # the same sheet as `xlflow merge --previous`
+
+
+def test_previous_from_last_years_consolidation(two_years, form):
+    """A workspace holds last year's results: no files to read again."""
+    def merged(folder, year):
+        return consolidate([validate_file(p, form, year=year) for p in sorted(folder.iterdir())], form, year=year,
+                           code="370829", name="嘉祥县")
+
+    last = merged(two_years["last"], 2023)
+    prev = previous_of(form, last.units, year=2023, totals=last.totals)
+    summed = previous_of(form, last.units, year=2023)
+    assert prev.totals["t3.new.total"] == summed.totals["t3.new.total"] == 14
+    assert prev.for_agency(CODE)["t3.new.total"] == 7 and prev.for_agency(CODE)["t3.next.natural"] == 1  # S1's fields too
+    cmp = for_consolidation(merged(two_years["this"], 2024), prev)
+    from_file = for_consolidation(merged(two_years["this"], 2024), load_previous([two_years["prev"]], form))
+    assert [(c.last, c.this) for c in cmp.county.changes] == [(c.last, c.this) for c in from_file.county.changes]
+    assert [u.code for u in cmp.outlier_units] == [CODE]
 
 
 # -- the mini form: nothing in xlflow knows its measures ----------------------------------------------

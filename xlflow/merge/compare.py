@@ -27,7 +27,7 @@ from .pages import setup_page
 from .stream import Row
 
 HEAD = ("单位代码", "单位名称", "项目", "上年", "本年", "增减", "增减幅度", "提示")
-WIDTHS = (11, 24, 30, 11, 11, 13, 10, 12)
+WIDTHS = (11, 26, 34, 11, 11, 17, 11, 12)
 FIRST_ROW = 3  # 0-based: title, note, blank, then the header
 
 
@@ -102,8 +102,8 @@ def write_compare(book, comparison: Comparison) -> None:
         ws.set_column(k, k, w)
     prev_year = comparison.previous_year
     ws.write_string(0, 0, f"{c.name}{c.year or ''}年与{prev_year or '上一'}年对比", f.title)
-    ws.write_string(1, 0, "首行为汇总数，其后为各单位。标色的行与上年相比变化异常（阈值见报表定义的 compare 部分），"
-                          "该单位的报表上有相应提示；请核对后再使用。", f.small)
+    ws.write_string(1, 0, f"第一组为{c.name or '汇总单位'}的合计，其后为各单位。标色的行与上年相比变化异常，"
+                          "该单位的报表上有相应提示（见“问题清单”），请核对。", f.small)
     for k, text in enumerate(HEAD):
         ws.write_string(FIRST_ROW, k, text, f.head)
     fmts = _Formats(wb, f.base)
@@ -159,7 +159,7 @@ def _row(fmts: _Formats, u: UnitComparison, ch: Change, total: bool):
     hot = ch.outlier is not None
     m = ch.measure
     label = m.label + (f"（{m.spec.unit}）" if m.spec.unit and not m.share else "")
-    note = OUTLIER_ZH[ch.outlier] if hot else ("" if ch.last is not None else NO_LAST_YEAR)
+    note = OUTLIER_ZH[ch.outlier] if hot else (None if ch.last is not None else NO_LAST_YEAR)
     value_kind = "share" if m.share else "count"
     values = [u.code, u.name, label, ch.last, ch.this, ch.change, ch.pct, note]
     kinds = ["text", "text", "text", value_kind, value_kind, "points" if m.share else "delta", "pct", "text"]

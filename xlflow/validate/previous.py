@@ -11,7 +11,7 @@ a 汇总 return's member, is not counted twice).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,23 @@ def load_previous(paths: Iterable[str | os.PathLike] | str | os.PathLike, form: 
     if not prev.sources:
         raise UsageError("--previous 中没有找到上一年度的报表或汇总表（.xlsx/.xlsm/.xls/.ods）。")
     prev.totals = _totals(form, prev.by_agency, members)
+    return prev
+
+
+def previous_of(form: Form, units: Iterable[Any], *, year: int | None = None,
+                totals: Mapping[str, Any] | None = None) -> Previous:
+    """Last year's data from values already at hand (a workspace's stored year): ``units``
+    have ``code``, ``name``, ``values`` and ``members`` (``merge.Unit`` of last year's
+    consolidation, ``summaryfile.SummaryRow``). ``totals``: last year's county totals
+    (e.g. that consolidation's ``totals``); by default the units not inside another are added up."""
+    keep = kept_fields(form)
+    prev = Previous(year=year)
+    members: dict[str, set[str]] = {}
+    for u in units:
+        prev.by_agency[u.code] = {k: u.values.get(k) for k in keep}
+        prev.names[u.code] = u.name or ""
+        members[u.code] = set(u.members or ())
+    prev.totals = {k: totals.get(k) for k in keep} if totals is not None else _totals(form, prev.by_agency, members)
     return prev
 
 
