@@ -286,3 +286,19 @@ def test_report_api_takes_last_years_totals(form):
     model = build_summary_report(form, values, [], previous=(2023, {"t3.new.total": 5}))
     text = render(model, "md").decode("utf-8")
     assert "本年新收政府信息公开申请10件，上年5件，增加5件（增长100%）" in text
+
+
+@pytest.mark.libreoffice
+def test_comparison_sheet_prints_on_a4_landscape(two_years, tmp_path):
+    from tests.printing import is_a4, page_sizes, squeezed
+    from tests.support.libreoffice import convert
+
+    pdf = convert([two_years["out"]], "pdf", tmp_path / "pdf")[0]
+    # The page header: the workbook's title top left, the sheet's name top right.
+    pages = [i for i, text in enumerate(squeezed(pdf)) if f"汇总表{SHEET_COMPARE}" in text[:80]]
+    assert pages, "no page of 上年对比 in the PDF"
+    sizes = page_sizes(pdf)
+    for i in pages:
+        assert is_a4(sizes[i]) and sizes[i][0] > sizes[i][1]  # landscape
+    text = "".join(squeezed(pdf)[i] for i in pages)
+    assert "嘉祥县2024年与2023年对比" in text and "大幅增加" in text and "+28.7个百分点" in text
