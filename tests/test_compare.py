@@ -21,6 +21,7 @@ from xlflow.merge import consolidate
 from xlflow.merge.compare import attach, for_consolidation
 from xlflow.merge.workbook import build_summary
 from xlflow.report import build_summary_report, render
+from xlflow.report.spec import report_spec
 from xlflow.summaryfile import read_summary
 from xlflow.template import TemplateFactory
 from xlflow.validate import Previous, load_previous, previous_of, validate_file
@@ -279,6 +280,29 @@ def test_mini_form_compares_from_its_definition(tmp_path, mini_form):
     assert xlflow("report", out, "--form", mini_form.source, "--format", "md", "--out", draft).returncode == 0
     text = draft.read_text(encoding="utf-8")
     assert "## 同上年比较" in text and "与2098年相比，" in text and "苹果全年产量21个，上年2个，增加19个（增长950%）" in text
+
+
+def test_a_form_without_compare_merges_with_previous_as_before(tmp_path, mini_form):
+    text = Path(mini_form.source).read_text(encoding="utf-8")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(text[: text.index("\ncompare:")] + "\n", encoding="utf-8")
+    form = compile_form(plain)
+    assert form.measures == [] and form.compare_fields == set()
+    for year in (2098, 2099):
+        (tmp_path / str(year)).mkdir()
+        data = TemplateFactory(form, year).build("甲", "X1", {"org.scope": "单位", "fruit.apples.first": 3})
+        (tmp_path / str(year) / "x.xlsx").write_bytes(data)
+    prev_out, out = tmp_path / "old.xlsx", tmp_path / "new.xlsx"
+    assert xlflow("merge", tmp_path / "2098", "--form", plain, "--year", 2098, "--out", prev_out, "-q").returncode == 0
+    res = xlflow("merge", tmp_path / "2099", "--form", plain, "--year", 2099, "--previous", prev_out, "--out", out, "-q")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert SHEET_COMPARE not in openpyxl.load_workbook(out).sheetnames and "上年对比" not in res.stdout
+    # A report block that asks for the comparison needs measures to compare.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(plain.read_text(encoding="utf-8") + "report:\n  sections:\n    - {sheet: fruit, blocks: [{kind: compare}]}\n",
+                   encoding="utf-8")
+    with pytest.raises(FormDefinitionError, match="compare"):
+        report_spec(compile_form(bad))
 
 
 def test_report_api_takes_last_years_totals(form):
