@@ -232,6 +232,8 @@ def test_api_for_the_workspace(two_years, form):
     new = next(ch for ch in cmp.county.changes if ch.measure.id == "new")
     assert (new.last, new.this) == (14, 89)
     attach(c, cmp)
+    attach(c, cmp)  # once is enough: attaching again replaces the sheet, it does not add a second
+    assert len(c.appendices) == 1
     data = build_summary(c)
     path = two_years["root"] / "api.xlsx"
     path.write_bytes(data)

@@ -51,7 +51,9 @@ class Change:
         if not self.known:
             return None
         diff = self.this - self.last
-        return round(diff * 100, 10) if self.measure.share else diff
+        if self.measure.share:
+            return round(diff * 100, 10)
+        return round(diff, 10) if isinstance(diff, float) else diff  # 0.3 - 0.1, not 0.19999999999999998
 
     @property
     def pct(self) -> float | None:

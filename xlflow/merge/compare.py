@@ -86,11 +86,23 @@ def _sum(form: Form, rows) -> dict[str, Any]:
 
 def attach(c: Consolidation, comparison: Comparison) -> None:
     """Give ``c``'s summary workbook the 上年对比 sheet and keep last year's totals in its
-    ``_xlflow`` rows. Nothing when the form declares no measures."""
+    ``_xlflow`` rows (attaching again replaces both). Nothing when the form declares no measures."""
     if not c.form.measures:
         return
     c.meta.update(summaryfile.previous_identity(comparison.previous_year, comparison.previous_totals))
-    c.appendices.append(lambda book: write_compare(book, comparison))
+    # Attached again (a workspace re-merging with another last year): the newer comparison only.
+    c.appendices[:] = [w for w in c.appendices if not isinstance(w, _Sheet)]
+    c.appendices.append(_Sheet(comparison))
+
+
+@dataclass
+class _Sheet:
+    """The appendix writer ``attach`` adds: ``write(book)`` as ``Consolidation.appendices`` calls it."""
+
+    comparison: Comparison
+
+    def __call__(self, book) -> None:
+        write_compare(book, self.comparison)
 
 
 def write_compare(book, comparison: Comparison) -> None:
