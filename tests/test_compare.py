@@ -7,6 +7,7 @@ Numbers are small and hand-computed: last year two agencies each with the clean 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -231,6 +232,10 @@ def test_api_for_the_workspace(two_years, form):
     assert cmp.previous_year == 2023 and [u.code for u in cmp.outlier_units] == [CODE]
     new = next(ch for ch in cmp.county.changes if ch.measure.id == "new")
     assert (new.last, new.this) == (14, 89)
+    rec = [r for r in cmp.records() if r["measure"] == "new"]
+    assert [(r["code"], r["last"], r["this"], r["outlier"]) for r in rec] == [
+        ("370829", 14, 89, None), (CODE, 7, 82, "yoy-jump"), (OTHER, 7, 7, None)]
+    json.dumps(cmp.records())  # JSON-able as it is
     attach(c, cmp)
     attach(c, cmp)  # once is enough: attaching again replaces the sheet, it does not add a second
     assert len(c.appendices) == 1

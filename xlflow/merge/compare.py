@@ -58,6 +58,17 @@ class Comparison:
     def outlier_units(self) -> list[UnitComparison]:
         return [u for u in self.units if u.outliers]
 
+    def records(self) -> list[dict[str, Any]]:
+        """One JSON-able dict per unit and measure, the county first (what 上年对比 shows, for a
+        portal page or an export): code, name, measure, label, last, this, change, pct, outlier."""
+        out = []
+        for u in [self.county, *self.units]:
+            for ch in u.changes:
+                out.append({"code": u.code, "name": u.name, "measure": ch.measure.id, "label": ch.measure.label,
+                            "share": ch.measure.share, "last": ch.last, "this": ch.this, "change": ch.change,
+                            "pct": ch.pct, "outlier": ch.outlier})
+        return out
+
 
 def for_consolidation(c: Consolidation, previous: Any) -> Comparison:
     """The comparison of ``c`` with ``previous`` (a ``validate.Previous``: ``for_agency(code)``,
