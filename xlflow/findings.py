@@ -20,7 +20,7 @@ from .form import DEFAULT_FORM, load_form
 from .results import Finding, Severity
 from .vocab import SEVERITY_ZH, render
 
-Group = Literal["file", "identity", "layout", "value"]
+Group = Literal["file", "identity", "layout", "value", "year"]
 
 
 @dataclass(frozen=True)
@@ -215,6 +215,16 @@ _KINDS = [
     FindingKind("value-not-date", "value", "error", "不是日期",
                 "单元格填的是“{actual}”，不是日期。请填写日期，例如 2025-01-15。",
                 "日期类型单元格中的内容无法识别为日期。"),
+    # -- year over year (with --previous; thresholds from the form's compare: section) --------
+    FindingKind("yoy-jump", "year", "warning", "比上年大幅增加",
+                "“{label}”本年为{actual}{unit}，上年为{expected}{unit}，达到上年的{ratio}倍以上。请核对是否填错（例如多填了一位数或填成了累计数）；如属实，请在报告中说明原因。",
+                "报表定义 compare 中设了 outlier.ratio 的测算项，本年不小于上年的 ratio 倍（上年为0也算），且两年中较大的数不小于 min。只作提示，不影响合格。"),
+    FindingKind("yoy-drop", "year", "warning", "比上年大幅减少",
+                "“{label}”本年为{actual}{unit}，上年为{expected}{unit}，不到上年的1/{ratio}。请核对是否漏填；如属实，请在报告中说明原因。",
+                "报表定义 compare 中设了 outlier.ratio 的测算项，本年不超过上年的 1/ratio（本年为0也算），且两年中较大的数不小于 min。只作提示，不影响合格。"),
+    FindingKind("yoy-share-shift", "year", "warning", "比例与上年相差很大",
+                "“{label}”本年为{actual}，上年为{expected}，变化{points}个百分点（提示阈值{threshold}个百分点）。请核对各项办理结果是否归类正确。",
+                "报表定义 compare 中设了 outlier.points 的比例测算项，本年与上年相差不少于 points 个百分点，且两年的分母都不小于 min。只作提示，不影响合格。"),
 ]
 
 CATALOG: dict[str, FindingKind] = {k.code: k for k in _KINDS}
@@ -290,6 +300,7 @@ _GROUP_TITLES = {
     "identity": "身份（报表、年度、单位）",
     "layout": "版式",
     "value": "单元格的值",
+    "year": "与上年对比（需上年数据 --previous）",
 }
 
 
@@ -337,6 +348,21 @@ def rule_docs(form) -> str:
         lines.append(f"| {rule} | {len(items)} | {f.sheet}!{f.cell}（{' / '.join(f.label_path)}） | `{d.expr.text}` |")
     lines += ["", "合计单元格问题的消息按文件所示的情况选用：", ""]
     lines += [f"- {how}：{text}" for how, text in DERIVED_TEMPLATES.items()]
+    if form.measures:
+        lines += ["", "## 与上年对比的测算项（compare）", "",
+                  "有上年数据（--previous）时，汇总表的“上年对比”工作表和县级报告草稿逐项列出上年、本年和增减；"
+                  "设了提示阈值的测算项在单位报表上产生下面“与上年对比”一节的提示。", "",
+                  "| 编号 | 测算项 | 计算 | 提示阈值 |", "|---|---|---|---|"]
+        for m in form.measures:
+            calc = f"`{m.expr.text}`" + (f" ÷ `{m.of.text}`" if m.of is not None else "")
+            o = m.spec.outlier
+            if o is None:
+                limit = "（不提示）"
+            elif m.share:
+                limit = f"相差≥{o.points:g}个百分点（两年分母均≥{o.min:g}）"
+            else:
+                limit = f"≥上年的{o.ratio:g}倍或≤1/{o.ratio:g}（较大的一年≥{o.min:g}）"
+            lines.append(f"| {m.id} | {m.label} | {calc} | {limit} |")
     for group, title in _GROUP_TITLES.items():
         if group == "value" and form.spec.value_rule:
             title += f"（{form.spec.value_rule} 数值规则）"

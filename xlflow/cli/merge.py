@@ -40,7 +40,7 @@ def merge(
     示例：xlflow merge 回收报表/ --year 2024 --agencies 单位名单.csv --out 嘉祥县2024年汇总.xlsx
     """
     from ..merge.run import merge_paths
-    from ..vocab import ACTION_ZH, INCLUDED, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
+    from ..vocab import ACTION_ZH, INCLUDED, SHEET_COMPARE, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
 
     check_year(year)
     if out.suffix.lower() != ".xlsx":
@@ -79,6 +79,12 @@ def merge(
             typer.echo(f"  未计入：{e.result.path.name}（{ACTION_ZH[e.action]}）{e.note}")
     reused = f"，其中 {cache.hits} 个文件沿用了上次的校验结果" if cache is not None and cache.hits else ""
     typer.echo(f"汇总表已写入：{out.resolve()}（{len(c.entries)} 个文件{reused}，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）")
+    if outcome.comparison is not None:
+        cmp = outcome.comparison
+        odd = cmp.outlier_units
+        names = "、".join(u.name or u.code for u in odd[:10]) + ("等" if len(odd) > 10 else "")
+        typer.echo(f"上年对比：已与{cmp.previous_year or '上一'}年比较，见“{SHEET_COMPARE}”工作表"
+                   + (f"；{len(odd)} 个单位有与上年相比变化异常的项目：{names}。" if odd else "；没有变化异常的项目。"))
     if outcome.csv is not None:
         typer.echo(f"长表 CSV：{outcome.csv.resolve()}")
     failed = [ch for ch in c.checks if not ch.ok and ch.rule.rule.severity == "error"]

@@ -106,6 +106,8 @@ class Consolidation:
     roster: list[Agency] | None = None
     # Extra sheets for the summary workbook, each ``write(book)`` (the workspace's 上年对比).
     appendices: list[Callable[..., None]] = field(default_factory=list)
+    # Extra key/value rows of the summary's hidden _xlflow sheet (上年对比: last year's totals).
+    meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def covered_codes(self) -> set[str]:

@@ -78,7 +78,8 @@ def report_from_file(file: Path, form: Form, *, force: bool = False, name: str |
         coverage = Coverage(len(summary.rows)) if missing is None else Coverage(
             len(summary.rows), summary.roster_size, missing[0], tuple(n for _, n in missing[1]))
         model = build_summary_report(form, result.values, summary.rows, agency_name=name or result.agency_name,
-                                     year=result.year, notices=[*notices, draft], coverage=coverage)
+                                     year=result.year, notices=[*notices, draft], coverage=coverage,
+                                     previous=summary.previous)
     else:
         model = build_report(form, result.values, agency_name=name or result.agency_name, year=result.year,
                              notices=notices)
