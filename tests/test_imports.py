@@ -37,6 +37,8 @@ LOCAL_IMPORTS = {
     "xlflow.cli._run": {"xlflow.validate.cache", "xlflow.validate.isolation"},
     # one renderer per run: python-docx and its lxml for .docx only (0.05-0.09 s)
     "xlflow.report": {"xlflow.report.docx_render", "xlflow.report.html_render", "xlflow.report.md_render"},
+    # the workspace pulls in SQLAlchemy and alembic (0.15-0.25 s): only the workspace commands pay
+    "xlflow.cli._workspace": {"xlflow.workspace", "xlflow.workspace.ingest"},
 }
 
 

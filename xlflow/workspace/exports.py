@@ -1,0 +1,104 @@
+"""Status, summary, 催报 list and county report from the stored results (nothing is read again).
+
+The results fed to the merge code are: each agency's current return (``supersede``), of the
+agencies on the year's roster or not on it (a return from an agency not on the roster is
+listed as such, as a folder merge lists it), and every file no agency could be attributed to
+(unreadable files). Returns of agencies removed from the roster or merged into another are
+history only. With the same files, the outputs are those of the folder-based commands.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..fsutil import atomic_write_bytes
+from ..merge.chase import write_chase_csv, write_status_xlsx
+from ..merge.consolidate import Consolidation, consolidate
+from ..merge.status import StatusRow, status_rows
+from ..merge.workbook import build_summary
+from ..report import render
+from ..report.from_file import report_from_file
+from . import schema as t
+from .config import WorkspaceError
+from .db import reading
+from .store import result_of
+
+
+class ExportMixin:
+    def _counted_rows(self, year: int, accepted_only: bool = False) -> list:
+        s, a = t.submissions, t.agencies
+        gone = sa.select(a.c.code).where(a.c.year == year, a.c.state != "active")
+        q = (sa.select(s.c.id, s.c.agency_code, s.c.result).where(s.c.year == year)
+             .where(sa.or_(s.c.agency_code.is_(None), sa.and_(s.c.current.is_(True), s.c.agency_code.not_in(gone))))
+             .order_by(s.c.id))
+        with reading(self.engine) as conn:
+            rows = conn.execute(q).all()
+        if accepted_only:
+            reviews = self.reviews(year)
+            rows = [r for r in rows if reviews.get(r.id, ("", ""))[0] == "accepted"]
+        return rows
+
+    def consolidation(self, year: int | None = None, *, accepted_only: bool = False) -> Consolidation:
+        y = self._year(year)
+        results = []
+        for row in self._counted_rows(y, accepted_only):
+            r = result_of(row)
+            if row.agency_code and (r.agency_code or "").strip() != row.agency_code:
+                # an upload attributed to one agency (the portal's link) stays that agency's,
+                # whatever the file declares: it can never stand for another agency
+                a = self.agency(row.agency_code, y)
+                r.agency_code, r.agency_name = row.agency_code, a.name if a else r.agency_name
+            results.append(r)
+        return consolidate(results, self.form(y), year=y, roster=self.roster(y), code=self.unit_code, name=self.unit_name)
+
+    def status_rows(self, year: int | None = None) -> list[StatusRow]:
+        return status_rows(self.consolidation(year))
+
+    def summary_name(self, year: int | None = None) -> str:
+        y = self._year(year)
+        return f"{self.unit_name}{y}年{self.form(y).spec.title}汇总表.xlsx"
+
+    def merge(self, out: Path, year: int | None = None, *, accepted_only: bool = False, actor: str = "cli") -> Path:
+        """The summary workbook, written atomically: the same bytes as the folder merge of the same files."""
+        self.write_summary(out, year, accepted_only=accepted_only, actor=actor)
+        return Path(out)
+
+    def write_summary(self, out: Path, year: int | None = None, *, accepted_only: bool = False, actor: str = "cli") -> Consolidation:
+        """``merge``, returning the consolidation it wrote."""
+        y = self._year(year)
+        c = self.consolidation(y, accepted_only=accepted_only)
+        atomic_write_bytes(Path(out), build_summary(c))
+        self.audit("export", actor=actor, year=y, detail=f"生成汇总表 {Path(out).name}：计入 {len(c.units)} 个单位" + ("（仅已接收）" if accepted_only else ""))
+        return c
+
+    def chase(self, out: Path, year: int | None = None, *, actor: str = "cli") -> Path:
+        y = self._year(year)
+        out = Path(out)
+        c = self.consolidation(y)
+        rows = status_rows(c)
+        if out.suffix.lower() == ".xlsx":
+            write_status_xlsx(out, c, rows, deadline=self.deadline(y))
+        elif out.suffix.lower() == ".csv":
+            write_chase_csv(out, c, rows)
+        else:
+            raise WorkspaceError(f"催报名单应为 .xlsx 或 .csv 文件：{out}")
+        self.audit("export", actor=actor, year=y, detail=f"生成催报名单 {out.name}")
+        return out
+
+    def report(self, out: Path, year: int | None = None, *, fmt: str | None = None, force: bool = False, actor: str = "cli") -> Path:
+        """The county report draft, as ``xlflow report`` makes it from the summary workbook
+        (the summary is built in a temporary folder and read back through the worker pool)."""
+        y = self._year(year)
+        out = Path(out)
+        fmt = fmt or {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}.get(out.suffix.lower(), "docx")
+        with tempfile.TemporaryDirectory(prefix="xlflow-report-") as tmp:
+            summary = Path(tmp) / self.summary_name(y)
+            atomic_write_bytes(summary, build_summary(self.consolidation(y)))
+            result = self._pool(y).validate(summary)
+            made = report_from_file(summary, self.form(y), force=force, result=result)
+            atomic_write_bytes(out, render(made.model, fmt))
+        self.audit("export", actor=actor, year=y, detail=f"生成全县报告草稿 {out.name}")
+        return out

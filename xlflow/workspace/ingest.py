@@ -1,0 +1,214 @@
+"""Receiving files: store the bytes, validate them in the isolated worker pool, store the
+result and its dependencies digest, apply the supersession rule; and re-validation of stored
+results that are no longer current (another form version, xlflow version, roster, last year).
+
+One ingest is: hash the bytes; the same bytes already received this year are a no-op that
+says so; otherwise the blob is written (temp + fsync + rename) BEFORE the transaction that
+inserts the row, decides the agency's current return and writes the audit entries. Validation
+(the slow part) runs before that transaction, in ``validate.isolation.ValidationPool`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..findings import finding
+from ..results import FileResult
+from ..validate import input_files
+from ..validate.dependencies import code_version, digest_for, static_key
+from ..validate.isolation import Limits, ValidationPool
+from . import schema as t
+from .blobs import sha256
+from .config import WorkspaceError
+from .db import reading, writing
+from .records import Change, IngestOutcome, now, time_text
+from .store import audit, recompute_current, record_text, result_of
+from .supersede import RULE_TEXT, filled_date
+
+_STATUS_ZH = {"valid": "通过", "invalid": "未通过", "unreadable": "无法读取"}
+
+
+def status_zh(status: str) -> str:
+    return _STATUS_ZH.get(status, status)
+
+
+class IngestMixin:
+    jobs: int = 1
+    limits: Limits | None = None
+
+    # -- the pool ----------------------------------------------------------------------------------
+    def _pool(self, year: int) -> ValidationPool:
+        with self._lock:
+            pool = self._pools.get(year)
+            if pool is None or pool.form is not self.form(year):
+                if pool is not None:
+                    pool.close()
+                pool = self._pools[year] = ValidationPool(self.form(year), jobs=self.jobs, limits=self.limits)
+            return pool
+
+    def _drop_pool(self, year: int) -> None:
+        with self._lock:
+            pool = self._pools.pop(year, None)
+        if pool is not None:
+            pool.close()
+
+    def _context(self, year: int) -> tuple[Any, Any]:
+        return self.roster(year), self.previous(year)
+
+    def _validate(self, year: int, blob: Path, filename: str, agency_code: str | None, roster, previous) -> FileResult:
+        result = self._pool(year).validate(blob, year=year, roster=roster, previous=previous, display_path=filename)
+        if agency_code:
+            declared = (result.agency_code or "").strip()
+            if declared and declared != agency_code:
+                a = self.agency(agency_code, year)
+                result.findings.append(finding("upload-other-agency", actual=declared, name=result.agency_name or "",
+                                               expected=agency_code, owner=a.name if a else agency_code))
+                result.status = "unreadable" if result.status == "unreadable" else "invalid"
+        return result
+
+    # -- ingest ------------------------------------------------------------------------------------
+    def add(self, paths: Sequence[Path], *, year: int | None = None, actor: str = "cli", source: str = "cli",
+            on_outcome=None) -> list[IngestOutcome]:
+        """Ingest files and folders (walked as validation walks them). Each file is its own transaction."""
+        y = self._year(year)
+        outcomes = []
+        for entry in input_files([Path(p) for p in paths]):
+            if entry.skip is not None or entry.link:
+                continue
+            try:
+                data = entry.path.read_bytes()
+            except OSError as exc:
+                raise WorkspaceError(f"无法读取 {entry.path}：{exc.strerror or exc}") from None
+            outcome = self._ingest(data, str(entry.path), y, None, actor, source)
+            if on_outcome is not None:
+                on_outcome(entry.path, outcome)
+            outcomes.append(outcome)
+        return outcomes
+
+    def add_bytes(self, data: bytes, filename: str, *, year: int | None = None, agency_code: str | None = None,
+                  actor: str, source: str = "portal") -> IngestOutcome:
+        y = self._year(year)
+        if agency_code is not None and self.agency(agency_code, y) is None:
+            raise WorkspaceError(f"{y} 年度名单中没有单位代码 {agency_code}。")
+        return self._ingest(bytes(data), Path(filename).name or "upload.xlsx", y, agency_code, actor, source)
+
+    def _duplicate(self, conn, year: int, digest: str) -> Any:
+        s = t.submissions
+        return conn.execute(sa.select(s.c.id, s.c.filename, s.c.received_at, s.c.current, s.c.late, s.c.result)
+                            .where(s.c.year == year, s.c.sha256 == digest)).first()
+
+    def _duplicate_outcome(self, year: int, digest: str, filename: str, row: Any, actor: str, agency_code: str | None) -> IngestOutcome:
+        msg = f"{Path(filename).name}：与已收到的第 {row.id} 号文件（{Path(row.filename).name}，{row.received_at[:19].replace('T', ' ')} UTC）内容完全相同，未重复登记。"
+        with writing(self.engine) as conn:
+            audit(conn, "duplicate", actor=actor, year=year, agency_code=agency_code, detail=msg)
+        return IngestOutcome(row.id, digest, True, result_of(row), bool(row.current), [], bool(row.late), msg)
+
+    def _ingest(self, data: bytes, filename: str, year: int, agency_code: str | None, actor: str, source: str) -> IngestOutcome:
+        digest = sha256(data)
+        with reading(self.engine) as conn:
+            dup = self._duplicate(conn, year, digest)
+        if dup is not None:
+            return self._duplicate_outcome(year, digest, filename, dup, actor, agency_code)
+        _, blob = self.blobs.put(data, digest)  # the file first, then the row that points to it
+        roster, previous = self._context(year)
+        result = self._validate(year, blob, filename, agency_code, roster, previous)
+        form = self.form(year)
+        declared = (result.agency_code or "").strip() or None
+        attributed = agency_code or declared
+        deps = digest_for(static_key(form), result.agency_code, year, roster, previous)
+        received = now()
+        due = self.deadline(year)
+        late = bool(due is not None and received.astimezone().date() > due)
+        df = form.date_field
+        s = t.submissions
+        try:
+            with writing(self.engine) as conn:
+                dup = self._duplicate(conn, year, digest)
+                if dup is not None:
+                    raise _Duplicate(dup)
+                sid = conn.execute(s.insert().values(
+                    year=year, agency_code=attributed, declared_code=declared, filename=filename, sha256=digest, size=len(data),
+                    received_at=time_text(received), source=source, actor=actor or "", status=result.status,
+                    errors=result.errors, warnings=result.warnings, filled_date=filled_date(result.values, df.id if df else None),
+                    result=record_text(result), deps=deps, current=False, late=late,
+                ).returning(s.c.id)).scalar_one()
+                who = attributed or "未识别单位"
+                audit(conn, "ingest", actor=actor, year=year, agency_code=attributed,
+                      detail=f"收到第 {sid} 号文件 {Path(filename).name}（{source}，{who}）：{status_zh(result.status)}，错误 {result.errors}，警告 {result.warnings}"
+                      + ("，逾期" if late else ""))
+                old, new = recompute_current(conn, year, attributed)
+                superseded = [old] if old is not None and new == sid else []
+                if superseded:
+                    audit(conn, "supersede", actor=actor, year=year, agency_code=attributed,
+                          detail=f"第 {sid} 号文件取代第 {old} 号，成为 {who} 的现用报表（规则：{RULE_TEXT}）")
+        except _Duplicate as d:
+            return self._duplicate_outcome(year, digest, filename, d.row, actor, agency_code)
+        current = new == sid
+        name = Path(filename).name
+        if not attributed:
+            msg = f"{name}：已登记为第 {sid} 号，{status_zh(result.status)}，无法识别是哪个单位的报表。"
+        elif current:
+            extra = f"，取代第 {superseded[0]} 号" if superseded else ""
+            msg = f"{name}：已登记为第 {sid} 号，{status_zh(result.status)}（错误 {result.errors}，警告 {result.warnings}），是 {attributed} 的现用报表{extra}。"
+        else:
+            msg = f"{name}：已登记为第 {sid} 号，{status_zh(result.status)}（错误 {result.errors}，警告 {result.warnings}）；{attributed} 仍以第 {new} 号为现用报表（规则：{RULE_TEXT}）。"
+        if late:
+            msg += "（逾期报送）"
+        return IngestOutcome(sid, digest, False, result, current, superseded, late, msg)
+
+    # -- re-validation -----------------------------------------------------------------------------
+    def stale(self, year: int | None = None) -> list[int]:
+        """Ids of stored results that validating their bytes now could change (their
+        dependencies digest differs: form, xlflow, the agency's roster entry or last year's values)."""
+        y = self._year(year)
+        roster, previous = self._context(y)
+        static = static_key(self.form(y))
+        s = t.submissions
+        with reading(self.engine) as conn:
+            rows = conn.execute(sa.select(s.c.id, s.c.declared_code, s.c.deps).where(s.c.year == y)).all()
+        return [r.id for r in rows if digest_for(static, r.declared_code, y, roster, previous) != r.deps]
+
+    def revalidate(self, year: int | None = None, *, actor: str = "cli", ids: Iterable[int] | None = None) -> list[Change]:
+        """Validate again, from the stored bytes, every result that is stale (or ``ids``);
+        store the new results, re-apply the supersession rule, log it. Returns the status changes."""
+        y = self._year(year)
+        todo = list(ids) if ids is not None else self.stale(y)
+        if not todo:
+            return []
+        roster, previous = self._context(y)
+        form = self.form(y)
+        static = static_key(form)
+        df = form.date_field
+        s = t.submissions
+        changes: list[Change] = []
+        for sid in todo:
+            row = self._row(sid)
+            attributed = row.agency_code if row.source != "cli" else None
+            result = self._validate(y, self.blobs.path(row.sha256), row.filename, attributed, roster, previous)
+            declared = (result.agency_code or "").strip() or None
+            with writing(self.engine) as conn:
+                conn.execute(s.update().where(s.c.id == sid).values(
+                    declared_code=declared, agency_code=row.agency_code if attributed else declared, status=result.status,
+                    errors=result.errors, warnings=result.warnings, filled_date=filled_date(result.values, df.id if df else None),
+                    result=record_text(result), deps=digest_for(static, result.agency_code, y, roster, previous)))
+                for code in {row.agency_code, row.agency_code if attributed else declared}:
+                    recompute_current(conn, y, code)
+                before = (row.status, row.errors, row.warnings)
+                after = (result.status, result.errors, result.warnings)
+                detail = (f"重新校验第 {sid} 号文件 {Path(row.filename).name}：{status_zh(row.status)}（错误 {row.errors}，警告 {row.warnings}）"
+                          f" → {status_zh(result.status)}（错误 {result.errors}，警告 {result.warnings}）")
+                audit(conn, "revalidate", actor=actor, year=y, agency_code=row.agency_code, detail=detail)
+            if before != after:
+                changes.append(Change(sid, row.agency_code, row.filename, row.status, result.status, result.errors, result.warnings))
+        with writing(self.engine) as conn:
+            conn.execute(t.years.update().where(t.years.c.year == y).values(code_version=code_version()))
+        return changes
+
+
+class _Duplicate(Exception):
+    def __init__(self, row: Any):
+        self.row = row

@@ -1,0 +1,63 @@
+"""Rows in and out: the small queries every part of the workspace shares."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..results import FileResult
+from ..roster import Agency
+from . import schema as t
+from .records import AuditEntry, Submission, now, parse_time, time_text
+from .supersede import choose
+
+
+def audit(conn: sa.Connection, action: str, *, actor: str, year: int | None = None, agency_code: str | None = None, detail: str = "") -> None:
+    conn.execute(t.audit.insert().values(at=time_text(now()), actor=actor or "", action=action, year=year,
+                                         agency_code=agency_code, detail=detail or ""))
+
+
+def audit_entry(row: Any) -> AuditEntry:
+    return AuditEntry(row.id, parse_time(row.at), row.actor, row.action, row.year, row.agency_code, row.detail)
+
+
+def submission(row: Any, review: tuple[str, str] = ("", "")) -> Submission:
+    return Submission(
+        id=row.id, year=row.year, agency_code=row.agency_code, declared_code=row.declared_code, filename=row.filename,
+        sha256=row.sha256, size=row.size, received_at=parse_time(row.received_at), source=row.source, actor=row.actor,
+        status=row.status, errors=row.errors, warnings=row.warnings, current=bool(row.current), late=bool(row.late),
+        review=review[0], review_comment=review[1],
+    )
+
+
+def result_of(row: Any) -> FileResult:
+    return FileResult.from_record(json.loads(row.result))
+
+
+def record_text(result: FileResult) -> str:
+    return json.dumps(result.to_record(), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def agency_of(row: Any) -> Agency:
+    contacts = tuple(tuple(c) for c in json.loads(row.contacts or "[]"))
+    return Agency(row.code, row.name, row.position + 2, row.grp or "", contacts)
+
+
+def recompute_current(conn: sa.Connection, year: int, code: str | None) -> tuple[int | None, int | None]:
+    """Apply the supersession rule to one agency's submissions: (old current id, new current id)."""
+    if not code:
+        return None, None
+    s = t.submissions
+    rows = conn.execute(sa.select(s.c.id, s.c.status, s.c.filled_date, s.c.received_at, s.c.current)
+                        .where(s.c.year == year, s.c.agency_code == code)).all()
+    old = next((r.id for r in rows if r.current), None)
+    best = choose(rows)
+    new = best.id if best is not None else None
+    if old != new:
+        if old is not None:
+            conn.execute(s.update().where(s.c.id == old).values(current=False))
+        if new is not None:
+            conn.execute(s.update().where(s.c.id == new).values(current=True))
+    return old, new
