@@ -54,7 +54,16 @@ def _form_ref(form: str | None) -> str:
     return str(p.resolve()) if p.suffix.lower() in (".yaml", ".yml") or p.is_file() else form
 
 
-class Workspace(IngestMixin, RosterMixin, YearsMixin, CheckMixin, ExportMixin):
+class NoReviews:
+    """The last base of ``Workspace``: no reviews until the portal's ``access.AccessMixin``
+    (placed first among the bases) supplies them."""
+
+    def reviews(self, year: int | None = None) -> dict[int, tuple[str, str]]:
+        """Submission id -> (review, comment) of the reviewed submissions of ``year``."""
+        return {}
+
+
+class Workspace(IngestMixin, RosterMixin, YearsMixin, CheckMixin, ExportMixin, NoReviews):
     def __init__(self, root: Path, engine: sa.Engine):
         self.root = Path(root)
         self.paths = Paths(self.root)
@@ -279,11 +288,6 @@ class Workspace(IngestMixin, RosterMixin, YearsMixin, CheckMixin, ExportMixin):
         return [audit_entry(r) for r in reversed(rows)]
 
     # -- readers -----------------------------------------------------------------------------------
-    def reviews(self, year: int | None = None) -> dict[int, tuple[str, str]]:
-        """Submission id -> (review, comment) for reviewed submissions; the portal's access
-        module supplies them (none here)."""
-        return {}
-
     def submissions(self, year: int | None = None, agency_code: str | None = None) -> list[Submission]:
         """Every file received (of ``year``, of one agency), newest first."""
         y = self._year(year)
