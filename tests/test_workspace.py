@@ -374,6 +374,8 @@ def test_two_concurrent_ingests_of_200_files_lose_and_duplicate_nothing(tmp_path
         assert sum(e.action == "ingest" for e in log) == len(subs)
         assert sum(e.action == "duplicate" for e in log) == len(shared)
         assert ws.check().ok
+        spans = [[s.received_at for s in subs if Path(s.filename).parent.name == side] for side in ("a", "b")]
+        assert min(spans[0]) < max(spans[1]) and min(spans[1]) < max(spans[0]), "the two ingests did not overlap"
         assert len(ws.status_rows()) == n and all(r.state == "ok" for r in ws.status_rows())
 
 

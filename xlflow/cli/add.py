@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
+from ._run import DEFAULT_JOBS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, JobsOpt, MaxMemoryOpt, TimeoutOpt, limits
 from ._workspace import (
     DEFAULT_ACTOR,
     ActorOpt,
@@ -25,6 +26,9 @@ def add(
     paths: Annotated[list[Path], typer.Argument(help="回收的报表文件或文件夹（文件夹会递归查找）。")],
     year: WsYearOpt = None,
     actor: ActorOpt = DEFAULT_ACTOR,
+    jobs: JobsOpt = DEFAULT_JOBS,
+    max_memory: MaxMemoryOpt = DEFAULT_MEMORY_MB,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> int:
     """把回收的报表存入工作区：每个文件原样存档一次（按 SHA-256），校验一次，结果存下；同一文件再次加入不重复登记。
 
@@ -38,6 +42,7 @@ def add(
         if not p.exists():
             raise UsageError(f"找不到输入路径：{p}")
     with open_workspace(dir) as ws:
+        ws.jobs, ws.limits = jobs, limits(max_memory, timeout)
         refresh(ws, year, actor)
 
         def show(path: Path, o) -> None:

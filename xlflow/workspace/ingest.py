@@ -11,6 +11,7 @@ inserts the row, decides the agency's current return and writes the audit entrie
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ class IngestMixin:
     def _pool(self, year: int) -> ValidationPool:
         with self._lock:
             pool = self._pools.get(year)
-            if pool is None or pool.form is not self.form(year):
+            if pool is None or pool.form is not self.form(year) or pool.jobs < self.jobs:
                 if pool is not None:
                     pool.close()
                 pool = self._pools[year] = ValidationPool(self.form(year), jobs=self.jobs, limits=self.limits)
@@ -59,8 +60,72 @@ class IngestMixin:
     def _context(self, year: int) -> tuple[Any, Any]:
         return self.roster(year), self.previous(year)
 
-    def _validate(self, year: int, blob: Path, filename: str, agency_code: str | None, roster, previous) -> FileResult:
-        result = self._pool(year).validate(blob, year=year, roster=roster, previous=previous, display_path=filename)
+    # -- ingest ------------------------------------------------------------------------------------
+    def add(self, paths: Sequence[Path], *, year: int | None = None, actor: str = "cli", source: str = "cli",
+            on_outcome=None) -> list[IngestOutcome]:
+        """Ingest files and folders (walked as validation walks them; the workspace's own
+        folders are skipped). Files are validated ``self.jobs`` at a time in the worker pool;
+        each is stored in its own transaction, in input order."""
+        y = self._year(year)
+        own = [self.paths.files.resolve(), self.paths.root.resolve() / "templates"]
+        files = [e.path for e in input_files([Path(p) for p in paths])
+                 if e.skip is None and not e.link and not any(_under(e.path, d) for d in own)]
+        plans: list[tuple[Path, str, int, bool]] = []  # (path, digest, size, already known)
+        seen: set[str] = set()
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise WorkspaceError(f"无法读取 {path}：{exc.strerror or exc}") from None
+            digest = sha256(data)
+            with reading(self.engine) as conn:
+                known = digest in seen or self._duplicate(conn, y, digest) is not None
+            if not known:
+                self.blobs.put(data, digest)  # the file first, then (later) the row that points to it
+            seen.add(digest)
+            plans.append((path, digest, len(data), known))
+        ctx = self._batch(y)
+        items = [_KNOWN if known else (self.blobs.path(digest), str(path)) for path, digest, _, known in plans]
+        outcomes = []
+        results = self._pool(y).run(items, year=y, roster=ctx.roster, previous=ctx.previous)
+        try:
+            for (path, digest, size, known), result in zip(plans, results):
+                if known:
+                    outcome = self._known(y, digest, str(path), actor, None)
+                else:
+                    outcome = self._store(ctx, result, digest, size, str(path), None, actor, source)
+                if on_outcome is not None:
+                    on_outcome(path, outcome)
+                outcomes.append(outcome)
+        finally:
+            results.close()
+        return outcomes
+
+    def add_bytes(self, data: bytes, filename: str, *, year: int | None = None, agency_code: str | None = None,
+                  actor: str, source: str = "portal") -> IngestOutcome:
+        """One upload (the portal): see the module docstring and docs/workspace-api.md."""
+        y = self._year(year)
+        if agency_code is not None and self.agency(agency_code, y) is None:
+            raise WorkspaceError(f"{y} 年度名单中没有单位代码 {agency_code}。")
+        data = bytes(data)
+        filename = Path(filename).name or "upload.xlsx"
+        digest = sha256(data)
+        with reading(self.engine) as conn:
+            known = self._duplicate(conn, y, digest) is not None
+        if known:
+            return self._known(y, digest, filename, actor, agency_code)
+        _, blob = self.blobs.put(data, digest)  # the file first, then the row that points to it
+        ctx = self._batch(y)
+        result = self._pool(y).validate(blob, year=y, roster=ctx.roster, previous=ctx.previous, display_path=filename)
+        return self._store(ctx, result, digest, len(data), filename, agency_code, actor, source)
+
+    def _batch(self, year: int) -> _Batch:
+        roster, previous = self._context(year)
+        form = self.form(year)
+        return _Batch(year, form, roster, previous, static_key(form), self.deadline(year))
+
+    def _attribute(self, year: int, result: FileResult, agency_code: str | None) -> FileResult:
+        """An upload made for ``agency_code`` that declares another agency: an error on this upload."""
         if agency_code:
             declared = (result.agency_code or "").strip()
             if declared and declared != agency_code:
@@ -70,36 +135,15 @@ class IngestMixin:
                 result.status = "unreadable" if result.status == "unreadable" else "invalid"
         return result
 
-    # -- ingest ------------------------------------------------------------------------------------
-    def add(self, paths: Sequence[Path], *, year: int | None = None, actor: str = "cli", source: str = "cli",
-            on_outcome=None) -> list[IngestOutcome]:
-        """Ingest files and folders (walked as validation walks them). Each file is its own transaction."""
-        y = self._year(year)
-        outcomes = []
-        for entry in input_files([Path(p) for p in paths]):
-            if entry.skip is not None or entry.link:
-                continue
-            try:
-                data = entry.path.read_bytes()
-            except OSError as exc:
-                raise WorkspaceError(f"无法读取 {entry.path}：{exc.strerror or exc}") from None
-            outcome = self._ingest(data, str(entry.path), y, None, actor, source)
-            if on_outcome is not None:
-                on_outcome(entry.path, outcome)
-            outcomes.append(outcome)
-        return outcomes
-
-    def add_bytes(self, data: bytes, filename: str, *, year: int | None = None, agency_code: str | None = None,
-                  actor: str, source: str = "portal") -> IngestOutcome:
-        y = self._year(year)
-        if agency_code is not None and self.agency(agency_code, y) is None:
-            raise WorkspaceError(f"{y} 年度名单中没有单位代码 {agency_code}。")
-        return self._ingest(bytes(data), Path(filename).name or "upload.xlsx", y, agency_code, actor, source)
-
     def _duplicate(self, conn, year: int, digest: str) -> Any:
         s = t.submissions
         return conn.execute(sa.select(s.c.id, s.c.filename, s.c.received_at, s.c.current, s.c.late, s.c.result)
                             .where(s.c.year == year, s.c.sha256 == digest)).first()
+
+    def _known(self, year: int, digest: str, filename: str, actor: str, agency_code: str | None) -> IngestOutcome:
+        with reading(self.engine) as conn:
+            row = self._duplicate(conn, year, digest)
+        return self._duplicate_outcome(year, digest, filename, row, actor, agency_code)
 
     def _duplicate_outcome(self, year: int, digest: str, filename: str, row: Any, actor: str, agency_code: str | None) -> IngestOutcome:
         msg = f"{Path(filename).name}：与已收到的第 {row.id} 号文件（{Path(row.filename).name}，{row.received_at[:19].replace('T', ' ')} UTC）内容完全相同，未重复登记。"
@@ -107,31 +151,25 @@ class IngestMixin:
             audit(conn, "duplicate", actor=actor, year=year, agency_code=agency_code, detail=msg)
         return IngestOutcome(row.id, digest, True, result_of(row), bool(row.current), [], bool(row.late), msg)
 
-    def _ingest(self, data: bytes, filename: str, year: int, agency_code: str | None, actor: str, source: str) -> IngestOutcome:
-        digest = sha256(data)
-        with reading(self.engine) as conn:
-            dup = self._duplicate(conn, year, digest)
-        if dup is not None:
-            return self._duplicate_outcome(year, digest, filename, dup, actor, agency_code)
-        _, blob = self.blobs.put(data, digest)  # the file first, then the row that points to it
-        roster, previous = self._context(year)
-        result = self._validate(year, blob, filename, agency_code, roster, previous)
-        form = self.form(year)
+    def _store(self, ctx: _Batch, result: FileResult, digest: str, size: int, filename: str, agency_code: str | None,
+               actor: str, source: str) -> IngestOutcome:
+        """The row, the current return and the audit entries of one validated file: one transaction."""
+        year = ctx.year
+        result = self._attribute(year, result, agency_code)
         declared = (result.agency_code or "").strip() or None
         attributed = agency_code or declared
-        deps = digest_for(static_key(form), result.agency_code, year, roster, previous)
+        deps = digest_for(ctx.static, result.agency_code, year, ctx.roster, ctx.previous)
         received = now()
-        due = self.deadline(year)
-        late = bool(due is not None and received.astimezone().date() > due)
-        df = form.date_field
+        late = bool(ctx.deadline is not None and received.astimezone().date() > ctx.deadline)
+        df = ctx.form.date_field
         s = t.submissions
         try:
             with writing(self.engine) as conn:
                 dup = self._duplicate(conn, year, digest)
-                if dup is not None:
+                if dup is not None:  # the same bytes, committed by another process meanwhile
                     raise _Duplicate(dup)
                 sid = conn.execute(s.insert().values(
-                    year=year, agency_code=attributed, declared_code=declared, filename=filename, sha256=digest, size=len(data),
+                    year=year, agency_code=attributed, declared_code=declared, filename=filename, sha256=digest, size=size,
                     received_at=time_text(received), source=source, actor=actor or "", status=result.status,
                     errors=result.errors, warnings=result.warnings, filled_date=filled_date(result.values, df.id if df else None),
                     result=record_text(result), deps=deps, current=False, late=late,
@@ -147,6 +185,8 @@ class IngestMixin:
                           detail=f"第 {sid} 号文件取代第 {old} 号，成为 {who} 的现用报表（规则：{RULE_TEXT}）")
         except _Duplicate as d:
             return self._duplicate_outcome(year, digest, filename, d.row, actor, agency_code)
+        except sa.exc.IntegrityError:  # the unique (year, sha256) caught a race the check above missed
+            return self._known(year, digest, filename, actor, agency_code)
         current = new == sid
         name = Path(filename).name
         if not attributed:
@@ -188,7 +228,8 @@ class IngestMixin:
         for sid in todo:
             row = self._row(sid)
             attributed = row.agency_code if row.source != "cli" else None
-            result = self._validate(y, self.blobs.path(row.sha256), row.filename, attributed, roster, previous)
+            result = self._pool(y).validate(self.blobs.path(row.sha256), year=y, roster=roster, previous=previous, display_path=row.filename)
+            result = self._attribute(y, result, attributed)
             declared = (result.agency_code or "").strip() or None
             with writing(self.engine) as conn:
                 conn.execute(s.update().where(s.c.id == sid).values(
@@ -207,6 +248,29 @@ class IngestMixin:
         with writing(self.engine) as conn:
             conn.execute(t.years.update().where(t.years.c.year == y).values(code_version=code_version()))
         return changes
+
+
+@dataclass
+class _Batch:
+    """What the files of one run are validated and stored against."""
+
+    year: int
+    form: Any
+    roster: Any
+    previous: Any
+    static: str
+    deadline: Any
+
+
+_KNOWN = FileResult(Path(""), "unreadable")  # stands in the pool's input for a file already stored
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
 
 
 class _Duplicate(Exception):
