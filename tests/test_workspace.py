@@ -146,6 +146,29 @@ def test_add_bytes_for_an_agency_never_changes_another_agencys_state(ws_dir):
             ws.add_bytes(ret(A), "x.xlsx", agency_code="999", actor="门户")
 
 
+def test_one_workspace_shared_by_threads(ws_dir):
+    """The portal calls one Workspace from several threads: uploads and readers at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    uploads = [(a, ret(a, **{"t2.licensing": 100 + k})) for k in range(2) for a in ROSTER[:6]]
+    with Workspace.open(ws_dir) as ws:
+        def upload(item):
+            agency, data = item
+            out = ws.add_bytes(data, f"{agency.code}.xlsx", agency_code=agency.code, actor="门户")
+            ws.status_rows()
+            ws.submissions(agency_code=agency.code)
+            return out
+
+        with ThreadPoolExecutor(4) as pool:
+            outcomes = list(pool.map(upload, uploads))
+        assert len({o.submission_id for o in outcomes}) == len(uploads) and not any(o.duplicate for o in outcomes)
+        assert all(o.result.status == "valid" for o in outcomes)
+        subs = ws.submissions()
+        assert len(subs) == len(uploads)
+        assert sorted(s.agency_code for s in subs if s.current) == sorted(a.code for a in ROSTER[:6])
+        assert ws.check().ok
+
+
 def test_supersession_rule_and_history(ws_dir):
     with Workspace.open(ws_dir) as ws:
         first = ws.add_bytes(ret(A, **{"t3.new.natural": 6}), "v1.xlsx", agency_code=A.code, actor="x")  # invalid
