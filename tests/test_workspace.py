@@ -363,6 +363,21 @@ def test_kill_during_ingest_then_check_is_clean(tmp_path, db_url):
         assert not [p for _, p in ws.blobs.walk() if p.name.startswith(".")]
 
 
+def test_check_names_a_changed_or_missing_file(ws_dir, tmp_path):
+    put(tmp_path / "in", "a.xlsx", ret(A))
+    put(tmp_path / "in", "b.xlsx", ret(B))
+    assert xlflow("add", ws_dir, tmp_path / "in").returncode == 0
+    with Workspace.open(ws_dir) as ws:
+        first, second = (ws.blobs.path(s.sha256) for s in sorted(ws.submissions(), key=lambda s: s.id))
+    first.chmod(0o644)
+    first.write_bytes(first.read_bytes() + b"x")
+    second.unlink()
+    res = xlflow("check", ws_dir)
+    assert res.returncode == 1
+    assert "第 1 号（" in res.stdout and "SHA-256 不符" in res.stdout
+    assert "第 2 号（" in res.stdout and "文件不存在" in res.stdout
+
+
 def test_two_concurrent_ingests_of_200_files_lose_and_duplicate_nothing(tmp_path, db_url):
     n = 200
     d = _bench_ws(tmp_path, db_url, n)
