@@ -29,7 +29,9 @@ class BlobStore:
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest[2:]
 
-    def put(self, data: bytes, digest: str | None = None) -> tuple[str, Path]:
+    def put(self, data: bytes, digest: str | None = None, *, sync_dir: bool = True) -> tuple[str, Path]:
+        """Store ``data``; ``sync_dir=False`` leaves syncing the folder to the caller (``sync``),
+        which must happen before a row points to the blob (a batch syncs each folder once)."""
         digest = digest or sha256(data)
         target = self.path(digest)
         if target.is_file() and target.stat().st_size == len(data):
@@ -46,8 +48,14 @@ class BlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _sync_dir(target.parent)
+        if sync_dir:
+            _sync_dir(target.parent)
         return digest, target
+
+    def sync(self, digests) -> None:
+        """Make the renames of these blobs durable: each folder synced once."""
+        for folder in sorted({self.path(d).parent for d in digests}):
+            _sync_dir(folder)
 
     def get(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()

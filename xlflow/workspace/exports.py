@@ -10,6 +10,7 @@ history only. With the same files, the outputs are those of the folder-based com
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,10 +18,12 @@ import sqlalchemy as sa
 from ..fsutil import atomic_write_bytes
 from ..merge.chase import write_chase_csv, write_status_xlsx
 from ..merge.consolidate import Consolidation, consolidate
+from ..merge.run import Slimmer
 from ..merge.status import StatusRow, status_rows
 from ..merge.workbook import build_summary
 from ..report import render
 from ..report.from_file import report_from_file
+from ..results import FileResult
 from . import schema as t
 from .config import WorkspaceError
 from .db import reading
@@ -28,10 +31,15 @@ from .store import result_of
 
 
 class ExportMixin:
+    """Reads stored results once per workspace object: each result is parsed and slimmed
+    (``merge.run.Slimmer``, as the folder merge keeps it) the first time and kept while its
+    dependencies digest stays the same; ``status_rows`` is kept until the audit log grows (every
+    change to what it shows writes an entry)."""
+
     def _counted_rows(self, year: int, accepted_only: bool = False) -> list:
         s, a = t.submissions, t.agencies
         gone = sa.select(a.c.code).where(a.c.year == year, a.c.state != "active")
-        q = (sa.select(s.c.id, s.c.agency_code, s.c.result).where(s.c.year == year)
+        q = (sa.select(s.c.id, s.c.agency_code, s.c.deps).where(s.c.year == year)
              .where(sa.or_(s.c.agency_code.is_(None), sa.and_(s.c.current.is_(True), s.c.agency_code.not_in(gone))))
              .order_by(s.c.id))
         with reading(self.engine) as conn:
@@ -41,21 +49,43 @@ class ExportMixin:
             rows = [r for r in rows if reviews.get(r.id, ("", ""))[0] == "accepted"]
         return rows
 
-    def consolidation(self, year: int | None = None, *, accepted_only: bool = False) -> Consolidation:
-        y = self._year(year)
-        results = []
-        for row in self._counted_rows(y, accepted_only):
-            r = result_of(row)
+    def _stored_results(self, year: int, rows: list) -> list[FileResult]:
+        cache = self.__dict__.setdefault("_result_cache", {})
+        missing = [r.id for r in rows if cache.get(r.id, (None,))[0] != r.deps]
+        if missing:
+            s = t.submissions
+            slim = Slimmer(self.form(year))
+            with reading(self.engine) as conn:
+                for i in range(0, len(missing), 500):
+                    for r in conn.execute(sa.select(s.c.id, s.c.deps, s.c.result).where(s.c.id.in_(missing[i:i + 500]))):
+                        cache[r.id] = (r.deps, slim(result_of(r)))
+        out = []
+        for row in rows:
+            r = cache[row.id][1]
+            r = replace(r, findings=list(r.findings), members=list(r.members))  # consolidate may add a finding
             if row.agency_code and (r.agency_code or "").strip() != row.agency_code:
                 # an upload attributed to one agency (the portal's link) stays that agency's,
                 # whatever the file declares: it can never stand for another agency
-                a = self.agency(row.agency_code, y)
+                a = self.agency(row.agency_code, year)
                 r.agency_code, r.agency_name = row.agency_code, a.name if a else r.agency_name
-            results.append(r)
+            out.append(r)
+        return out
+
+    def consolidation(self, year: int | None = None, *, accepted_only: bool = False) -> Consolidation:
+        y = self._year(year)
+        results = self._stored_results(y, self._counted_rows(y, accepted_only))
         return consolidate(results, self.form(y), year=y, roster=self.roster(y), code=self.unit_code, name=self.unit_name)
 
     def status_rows(self, year: int | None = None) -> list[StatusRow]:
-        return status_rows(self.consolidation(year))
+        y = self._year(year)
+        with reading(self.engine) as conn:
+            key = (y, conn.execute(sa.select(sa.func.max(t.audit.c.id))).scalar())
+        hit = self.__dict__.get("_status_cache")
+        if hit is not None and hit[0] == key:
+            return list(hit[1])
+        rows = status_rows(self.consolidation(y))
+        self._status_cache = (key, rows)
+        return list(rows)
 
     def summary_name(self, year: int | None = None) -> str:
         y = self._year(year)

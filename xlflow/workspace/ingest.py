@@ -27,7 +27,7 @@ from .blobs import sha256
 from .config import WorkspaceError
 from .db import reading, writing
 from .records import Change, IngestOutcome, now, time_text
-from .store import audit, recompute_current, record_text, result_of
+from .store import audit, audit_row, recompute_current, record_text, result_of
 from .supersede import RULE_TEXT, filled_date
 
 _STATUS_ZH = {"valid": "通过", "invalid": "未通过", "unreadable": "无法读取"}
@@ -71,19 +71,27 @@ class IngestMixin:
         files = [e.path for e in input_files([Path(p) for p in paths])
                  if e.skip is None and not e.link and not any(_under(e.path, d) for d in own)]
         plans: list[tuple[Path, str, int, bool]] = []  # (path, digest, size, already known)
-        seen: set[str] = set()
         for path in files:
             try:
                 data = path.read_bytes()
             except OSError as exc:
                 raise WorkspaceError(f"无法读取 {path}：{exc.strerror or exc}") from None
-            digest = sha256(data)
-            with reading(self.engine) as conn:
-                known = digest in seen or self._duplicate(conn, y, digest) is not None
+            plans.append((path, sha256(data), len(data), False))
+        stored = self._stored_digests(y, [d for _, d, _, _ in plans])
+        seen: set[str] = set()
+        written: list[str] = []
+        for k, (path, digest, size, _) in enumerate(plans):
+            known = digest in seen or digest in stored
             if not known:
-                self.blobs.put(data, digest)  # the file first, then (later) the row that points to it
+                # the file first, then (in the loop below) the row that points to it
+                data = path.read_bytes()
+                if sha256(data) != digest:
+                    raise WorkspaceError(f"{path} 在导入过程中被改动，请等文件写完后重新运行 xlflow add。")
+                self.blobs.put(data, digest, sync_dir=False)
+                written.append(digest)
             seen.add(digest)
-            plans.append((path, digest, len(data), known))
+            plans[k] = (path, digest, size, known)
+        self.blobs.sync(written)
         ctx = self._batch(y)
         items = [_KNOWN if known else (self.blobs.path(digest), str(path)) for path, digest, _, known in plans]
         outcomes = []
@@ -135,6 +143,15 @@ class IngestMixin:
                 result.status = "unreadable" if result.status == "unreadable" else "invalid"
         return result
 
+    def _stored_digests(self, year: int, digests: list[str]) -> set[str]:
+        s = t.submissions
+        found: set[str] = set()
+        with reading(self.engine) as conn:
+            for i in range(0, len(digests), 500):
+                chunk = digests[i:i + 500]
+                found.update(conn.execute(sa.select(s.c.sha256).where(s.c.year == year, s.c.sha256.in_(chunk))).scalars())
+        return found
+
     def _duplicate(self, conn, year: int, digest: str) -> Any:
         s = t.submissions
         return conn.execute(sa.select(s.c.id, s.c.filename, s.c.received_at, s.c.current, s.c.late, s.c.result)
@@ -175,14 +192,15 @@ class IngestMixin:
                     result=record_text(result), deps=deps, current=False, late=late,
                 ).returning(s.c.id)).scalar_one()
                 who = attributed or "未识别单位"
-                audit(conn, "ingest", actor=actor, year=year, agency_code=attributed,
-                      detail=f"收到第 {sid} 号文件 {Path(filename).name}（{source}，{who}）：{status_zh(result.status)}，错误 {result.errors}，警告 {result.warnings}"
-                      + ("，逾期" if late else ""))
+                entries = [audit_row("ingest", actor=actor, year=year, agency_code=attributed,
+                                     detail=f"收到第 {sid} 号文件 {Path(filename).name}（{source}，{who}）：{status_zh(result.status)}，"
+                                            f"错误 {result.errors}，警告 {result.warnings}" + ("，逾期" if late else ""))]
                 old, new = recompute_current(conn, year, attributed)
                 superseded = [old] if old is not None and new == sid else []
                 if superseded:
-                    audit(conn, "supersede", actor=actor, year=year, agency_code=attributed,
-                          detail=f"第 {sid} 号文件取代第 {old} 号，成为 {who} 的现用报表（规则：{RULE_TEXT}）")
+                    entries.append(audit_row("supersede", actor=actor, year=year, agency_code=attributed,
+                                             detail=f"第 {sid} 号文件取代第 {old} 号，成为 {who} 的现用报表（规则：{RULE_TEXT}）"))
+                conn.execute(t.audit.insert(), entries)
         except _Duplicate as d:
             return self._duplicate_outcome(year, digest, filename, d.row, actor, agency_code)
         except sa.exc.IntegrityError:  # the unique (year, sha256) caught a race the check above missed

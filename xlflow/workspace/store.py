@@ -14,9 +14,12 @@ from .records import AuditEntry, Submission, now, parse_time, time_text
 from .supersede import choose
 
 
+def audit_row(action: str, *, actor: str, year: int | None = None, agency_code: str | None = None, detail: str = "") -> dict:
+    return {"at": time_text(now()), "actor": actor or "", "action": action, "year": year, "agency_code": agency_code, "detail": detail or ""}
+
+
 def audit(conn: sa.Connection, action: str, *, actor: str, year: int | None = None, agency_code: str | None = None, detail: str = "") -> None:
-    conn.execute(t.audit.insert().values(at=time_text(now()), actor=actor or "", action=action, year=year,
-                                         agency_code=agency_code, detail=detail or ""))
+    conn.execute(t.audit.insert(), [audit_row(action, actor=actor, year=year, agency_code=agency_code, detail=detail)])
 
 
 def audit_entry(row: Any) -> AuditEntry:
@@ -52,12 +55,9 @@ def recompute_current(conn: sa.Connection, year: int, code: str | None) -> tuple
     s = t.submissions
     rows = conn.execute(sa.select(s.c.id, s.c.status, s.c.filled_date, s.c.received_at, s.c.current)
                         .where(s.c.year == year, s.c.agency_code == code)).all()
-    old = next((r.id for r in rows if r.current), None)
+    old = [r.id for r in rows if r.current]
     best = choose(rows)
     new = best.id if best is not None else None
-    if old != new:
-        if old is not None:
-            conn.execute(s.update().where(s.c.id == old).values(current=False))
-        if new is not None:
-            conn.execute(s.update().where(s.c.id == new).values(current=True))
-    return old, new
+    if old != ([new] if new is not None else []):
+        conn.execute(s.update().where(s.c.year == year, s.c.agency_code == code).values(current=s.c.id == new))
+    return (old[0] if old else None), new
