@@ -6,7 +6,8 @@ bare calamine loop over the same files; status of N agencies; peak memory.
 
 Targets (issue 10): ingest (``xlflow add``, whole process) <= 1.3x the loop; merge from the
 workspace (``xlflow merge DIR``, whole process) <= 0.3x the loop; ``Workspace.status_rows`` of
-N agencies < 0.2 s (in process, the workspace already open). Peak RSS of each child is reported.
+N agencies < 0.2 s (in process, the workspace already open, after a change; the first call,
+which parses every stored result once, is printed beside it). Peak RSS of each child is reported.
 Files go to benchmarks/_work/workspace (gitignored), removed unless --keep.
 """
 
@@ -55,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     add = run_child(["add", str(ws_dir), str(work / "returns")], work / "add.log")
     merge = run_child(["merge", str(ws_dir), "--out", str(work / "汇总.xlsx")], work / "merge.log")
     with Workspace.open(ws_dir) as ws:
-        ws.status_rows()  # warm: the form and roster are loaded once per open workspace
         started = time.perf_counter()
-        rows = ws.status_rows()
+        ws.status_rows()  # cold: every stored result parsed once (what one CLI run pays)
+        cold = time.perf_counter() - started
+        ws.add_bytes(Path(paths[0]).read_bytes(), "again.xlsx", actor="benchmark")  # a duplicate: the log grows
+        started = time.perf_counter()
+        rows = ws.status_rows()  # warm, after a change: the portal's case
         status = time.perf_counter() - started
         stored = len(ws.submissions())
     ok = add.rc == 0 and merge.rc == 0 and stored == n and len(rows) == n
@@ -67,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'xlflow init (templates for N agencies)':<44}{init.seconds:>9.2f}{init.seconds / loop:>9.2f}{init.rss_mb:>9.0f}")
     print(f"{'xlflow add (ingest, whole process)':<44}{add.seconds:>9.2f}{add.seconds / loop:>9.2f}{add.rss_mb:>9.0f}")
     print(f"{'xlflow merge DIR (from the workspace)':<44}{merge.seconds:>9.2f}{merge.seconds / loop:>9.2f}{merge.rss_mb:>9.0f}")
-    print(f"{'Workspace.status_rows (in process)':<44}{status:>9.3f}")
+    print(f"{'Workspace.status_rows, first call (cold)':<44}{cold:>9.3f}")
+    print(f"{'Workspace.status_rows, open workspace':<44}{status:>9.3f}")
     checks = [
         (f"ingest <= {INGEST_TARGET}x loop", add.seconds / loop <= INGEST_TARGET),
         (f"merge from workspace <= {MERGE_TARGET}x loop", merge.seconds / loop <= MERGE_TARGET),
