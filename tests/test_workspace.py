@@ -469,6 +469,29 @@ def test_import_year_from_a_summary_feeds_the_carry_over_check(tmp_path, db_url)
         assert rules == {A.code: set(), B.code: {"S1"}}
 
 
+def test_import_year_from_a_folder_of_returns(tmp_path, db_url):
+    last = tmp_path / "2023"
+    put(last, "a.xlsx", ret(A, year=2023, **LAST_YEAR_A))
+    put(last, "bad.xlsx", ret(B, year=2023, **{"t3.new.natural": 6}))  # invalid: not last year's data
+    d = tmp_path / "ws"
+    assert xlflow("init", d, "--year", 2024, "--agencies", ROSTER_CSV, *(["--db", db_url] if db_url else [])).returncode == 0
+    res = xlflow("import-year", d, last, "--year", 2023)
+    assert res.returncode == 0 and "1 个单位" in res.stdout, res.stdout + res.stderr
+    with Workspace.open(d) as ws:
+        assert set(ws.previous(2024).by_agency) == {A.code}
+
+
+def test_missing_postgresql_fails_under_ci(monkeypatch):
+    import tests.support.postgres as pg
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI 必须运行"):
+        pg.missing("找不到 initdb")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        pg.missing("找不到 initdb")
+
+
 def test_migrations_from_the_first_schema(tmp_path, db_url):
     from xlflow.workspace.db import current_revision, head_revision, make_engine, upgrade
 

@@ -51,6 +51,11 @@ class IngestMixin:
                 pool = self._pools[year] = ValidationPool(self.form(year), jobs=self.jobs, limits=self.limits)
             return pool
 
+    def start_validation(self, year: int | None = None) -> None:
+        """Start the year's worker pool now. A server calls this before it starts its threads:
+        workers are then forked (cheap) rather than spawned."""
+        self._pool(self._year(year))
+
     def _drop_pool(self, year: int) -> None:
         with self._lock:
             pool = self._pools.pop(year, None)
