@@ -247,29 +247,41 @@ class IngestMixin:
         static = static_key(form)
         df = form.date_field
         s = t.submissions
+        cols = [c for c in s.c if c.name != "result"]
+        with reading(self.engine) as conn:
+            rows = {r.id: r for i in range(0, len(todo), 500)
+                    for r in conn.execute(sa.select(*cols).where(s.c.id.in_(todo[i:i + 500])))}
+        todo = [sid for sid in todo if sid in rows]
+        items = [(self.blobs.path(rows[sid].sha256), rows[sid].filename) for sid in todo]
         changes: list[Change] = []
-        for sid in todo:
-            row = self._row(sid)
-            attributed = row.agency_code if row.source != "cli" else None
-            result = self._pool(y).validate(self.blobs.path(row.sha256), year=y, roster=roster, previous=previous, display_path=row.filename)
-            result = self._attribute(y, result, attributed)
-            declared = (result.agency_code or "").strip() or None
-            with writing(self.engine) as conn:
-                conn.execute(s.update().where(s.c.id == sid).values(
-                    declared_code=declared, agency_code=row.agency_code if attributed else declared, status=result.status,
-                    errors=result.errors, warnings=result.warnings, filled_date=filled_date(result.values, df.id if df else None),
-                    result=record_text(result), deps=digest_for(static, result.agency_code, y, roster, previous)))
-                for code in {row.agency_code, row.agency_code if attributed else declared}:
-                    recompute_current(conn, y, code)
+        results = self._pool(y).run(items, year=y, roster=roster, previous=previous)
+        try:
+            for sid, result in zip(todo, results):
+                row = rows[sid]
+                attributed = row.agency_code if row.source != "cli" else None
+                result = self._attribute(y, result, attributed)
+                declared = (result.agency_code or "").strip() or None
                 before = (row.status, row.errors, row.warnings)
                 after = (result.status, result.errors, result.warnings)
-                detail = (f"重新校验第 {sid} 号文件 {Path(row.filename).name}：{status_zh(row.status)}（错误 {row.errors}，警告 {row.warnings}）"
-                          f" → {status_zh(result.status)}（错误 {result.errors}，警告 {result.warnings}）")
-                audit(conn, "revalidate", actor=actor, year=y, agency_code=row.agency_code, detail=detail)
-            if before != after:
-                changes.append(Change(sid, row.agency_code, row.filename, row.status, result.status, result.errors, result.warnings))
+                with writing(self.engine) as conn:
+                    conn.execute(s.update().where(s.c.id == sid).values(
+                        declared_code=declared, agency_code=row.agency_code if attributed else declared, status=result.status,
+                        errors=result.errors, warnings=result.warnings, filled_date=filled_date(result.values, df.id if df else None),
+                        result=record_text(result), deps=digest_for(static, result.agency_code, y, roster, previous)))
+                    for code in {row.agency_code, row.agency_code if attributed else declared}:
+                        recompute_current(conn, y, code)
+                    if before != after:  # one entry per file whose verdict changed, one for the run
+                        audit(conn, "revalidate", actor=actor, year=y, agency_code=row.agency_code,
+                              detail=f"重新校验第 {sid} 号文件 {Path(row.filename).name}：{status_zh(row.status)}（错误 {row.errors}，警告 {row.warnings}）"
+                                     f" → {status_zh(result.status)}（错误 {result.errors}，警告 {result.warnings}）")
+                if before != after:
+                    changes.append(Change(sid, row.agency_code, row.filename, row.status, result.status, result.errors, result.warnings))
+        finally:
+            results.close()
         with writing(self.engine) as conn:
             conn.execute(t.years.update().where(t.years.c.year == y).values(code_version=code_version()))
+            audit(conn, "revalidate", actor=actor, year=y,
+                  detail=f"重新校验 {len(todo)} 份已存的报表（报表定义、xlflow 版本、名单或上年数据有变化），其中 {len(changes)} 份校验结果有变化")
         return changes
 
 
