@@ -11,7 +11,7 @@ import typer
 
 CONFIG_NAME = "workspace.json"  # == xlflow.workspace.config.CONFIG_NAME (tests/test_workspace.py checks)
 
-DirArg = Annotated[Path, typer.Argument(help="工作区文件夹（xlflow init 建立的）。")]
+DirArg = Annotated[Path, typer.Argument(metavar="工作区", help="工作区文件夹（xlflow init 建立的）。")]
 WsYearOpt = Annotated[Optional[int], typer.Option("--year", help="年度；默认为工作区中最新的年度。")]
 ActorOpt = Annotated[str, typer.Option("--actor", help="记入审计日志的操作人。")]
 DEFAULT_ACTOR = "cli"

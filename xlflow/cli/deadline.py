@@ -10,7 +10,7 @@ from ._workspace import DEFAULT_ACTOR, ActorOpt, DirArg, WsYearOpt, open_workspa
 
 def deadline(
     dir: DirArg,
-    date: str = typer.Argument(..., help="截止日期，如 2025-01-31 或 2025年1月31日。"),
+    date: str = typer.Argument(..., metavar="日期", help="截止日期，如 2025-01-31 或 2025年1月31日。"),
     year: WsYearOpt = None,
     actor: ActorOpt = DEFAULT_ACTOR,
 ) -> None:
@@ -18,7 +18,7 @@ def deadline(
 
     示例：xlflow deadline 嘉祥县 2025-01-31
     """
-    due = parse_date(date, "日期")
+    due = parse_date(date, "xlflow deadline")
     with open_workspace(dir) as ws:
         ws.set_deadline(due, year, actor=actor)
         typer.echo(f"{year or ws.current_year()} 年度报送截止日期：{due.isoformat()}")

@@ -22,7 +22,7 @@ roster_app = XlflowTyper(
     no_args_is_help=True,
 )
 
-CodeArg = Annotated[str, typer.Argument(help="单位代码。")]
+CodeArg = Annotated[str, typer.Argument(metavar="单位代码", help="单位代码。")]
 
 
 @roster_app.command("list")
@@ -37,7 +37,7 @@ def list_(dir: DirArg, year: WsYearOpt = None) -> None:
 
 
 @roster_app.command("add")
-def add(dir: DirArg, code: CodeArg, name: Annotated[str, typer.Argument(help="单位名称。")],
+def add(dir: DirArg, code: CodeArg, name: Annotated[str, typer.Argument(metavar="单位名称", help="单位名称。")],
         group: Annotated[str, typer.Option("--group", help="分组，如 县直部门 / 乡镇（街道）。")] = "",
         year: WsYearOpt = None, actor: ActorOpt = DEFAULT_ACTOR) -> None:
     """名单新增一个单位（并生成它的模板）。
@@ -50,7 +50,7 @@ def add(dir: DirArg, code: CodeArg, name: Annotated[str, typer.Argument(help="�
 
 
 @roster_app.command("rename")
-def rename(dir: DirArg, code: CodeArg, name: Annotated[str, typer.Argument(help="新的单位名称。")],
+def rename(dir: DirArg, code: CodeArg, name: Annotated[str, typer.Argument(metavar="新名称", help="新的单位名称。")],
            year: WsYearOpt = None, actor: ActorOpt = DEFAULT_ACTOR) -> None:
     """单位更名（代码不变）。
 
@@ -62,7 +62,7 @@ def rename(dir: DirArg, code: CodeArg, name: Annotated[str, typer.Argument(help=
 
 
 @roster_app.command("merge")
-def merge(dir: DirArg, code: CodeArg, into: Annotated[str, typer.Argument(help="并入的单位的代码。")],
+def merge(dir: DirArg, code: CodeArg, into: Annotated[str, typer.Argument(metavar="并入单位代码", help="并入的单位的代码。")],
           year: WsYearOpt = None, actor: ActorOpt = DEFAULT_ACTOR) -> None:
     """把一个单位并入另一个单位：原单位不再单独报送，其报表保留在历史中。
 
