@@ -95,6 +95,11 @@ def test_init_creates_the_workspace(ws_dir, db_url):
         assert ws.secret() == secret  # created once, kept
     res = xlflow("init", ws_dir, "--year", 2024)
     assert res.returncode == 1 and "已有 2024 年度" in res.stderr
+    shared = db_url or f"sqlite:///{ws_dir / 'workspace.sqlite3'}"
+    other = ws_dir.parent / "另一个"
+    res = xlflow("init", other, "--year", 2024, "--agencies", ROSTER_CSV, "--db", shared)
+    assert res.returncode == 1 and "已经属于另一个工作区" in res.stderr
+    assert not (other / CONFIG_NAME).exists()
 
 
 def test_open_refuses_a_folder_that_is_not_a_workspace(tmp_path):
@@ -126,6 +131,8 @@ def test_add_clean_invalid_and_duplicate(ws_dir, tmp_path):
         assert subs[0].status == "invalid" and subs[0].errors > 0
         assert ws.file_bytes(1) == before
         assert ws.result(2).status == "invalid" and ws.result(2).path.name == "bad.xlsx"
+        marked = ws.annotated_bytes(2)
+        assert marked[:2] == b"PK" and marked != ws.file_bytes(2) and ws.annotated_bytes(1) is None
         assert [e.action for e in ws.log()] == ["init", "ingest", "ingest", "duplicate"]
         again = ws.add_bytes(before, "again.xlsx", agency_code=A.code, actor="单位")
         assert again.duplicate and again.submission_id == 1 and "未重复登记" in again.message
@@ -224,6 +231,8 @@ def test_status_merge_report_from_the_workspace_equal_the_folder_commands(ws_dir
         assert (out / "ws" / f"催报{suffix}").read_bytes() == (out / "folder" / f"催报{suffix}").read_bytes()
     with Workspace.open(ws_dir) as w:
         assert sum(1 for e in w.log() if e.action == "export") == 5
+        w.chase(out / "ws" / "api.xlsx")
+        assert (out / "ws" / "api.xlsx").read_bytes() == (out / "folder" / "催报.xlsx").read_bytes()
 
 
 def _docx_text(path: Path) -> bytes:
