@@ -31,7 +31,8 @@ from .store import audit, result_of
 class YearsMixin:
     def previous(self, year: int | None = None) -> Previous | None:
         """Last year's values for ``year``'s cross-year rules, or None without a year before it.
-        The same object is returned while the values stay the same."""
+        The same object is returned while the values stay the same (checked only when the
+        audit log of last year has grown)."""
         y = self._year(year)
         py = y - 1
         if py not in self.years():
@@ -40,6 +41,11 @@ class YearsMixin:
         by_agency: dict[str, dict[str, Any]] = {}
         s = t.submissions
         with reading(self.engine) as conn:
+            # every change to last year's data writes an audit entry of that year
+            key = conn.execute(sa.select(sa.func.max(t.audit.c.id)).where(t.audit.c.year == py)).scalar()
+            hit = self._previous.get(y)
+            if hit is not None and hit[0] == key:
+                return hit[1]
             for r in conn.execute(sa.select(t.imported.c.agency_code, t.imported.c["values"]).where(t.imported.c.year == py)):
                 values = decode_values(json.loads(r.values))
                 by_agency[r.agency_code] = {k: values.get(k) for k in keep}
@@ -48,10 +54,11 @@ class YearsMixin:
         for r in rows:
             values = result_of(r).values or {}
             by_agency[r.agency_code] = {k: values.get(k) for k in keep}
-        hit = self._previous.get(y)
-        if hit is not None and hit.by_agency == by_agency:
-            return hit
-        prev = self._previous[y] = Previous(by_agency=by_agency, year=py)
+        if hit is not None and hit[1].by_agency == by_agency:
+            self._previous[y] = (key, hit[1])  # the same values: the same object (the pool's context)
+            return hit[1]
+        prev = Previous(by_agency=by_agency, year=py)
+        self._previous[y] = (key, prev)
         return prev
 
     def import_year(self, source: Path, year: int, *, actor: str = "cli") -> int:
