@@ -318,6 +318,21 @@ def test_form_version_change_revalidates_stored_results(tmp_path, db_url):
         assert any(e.action == "revalidate" for e in ws.log())
 
 
+def test_another_xlflow_version_makes_every_result_stale(ws_dir, tmp_path, monkeypatch):
+    import xlflow.validate.dependencies as deps
+
+    put(tmp_path / "in", "a.xlsx", ret(A))
+    put(tmp_path / "in", "b.xlsx", ret(B, **{"t3.new.natural": 6}))
+    xlflow("add", ws_dir, tmp_path / "in")
+    with Workspace.open(ws_dir) as ws:
+        assert ws.stale() == []
+        monkeypatch.setattr(deps, "code_version", lambda: "9.9.9+upgraded")
+        assert ws.stale() == [1, 2]
+        assert ws.revalidate(actor="升级") == []  # same verdicts: nothing to tell the clerk
+        assert ws.stale() == []
+        assert ws.log()[-1].action == "revalidate" and "重新校验 2 份" in ws.log()[-1].detail
+
+
 # -- faults and concurrency -----------------------------------------------------------------------------
 
 def _factory(seed: int):
