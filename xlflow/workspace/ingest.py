@@ -27,9 +27,20 @@ from .blobs import sha256
 from .config import WorkspaceError
 from .db import reading, writing
 from .records import Change, IngestOutcome, now, time_text
-from .store import audit, audit_row, recompute_current, record_text, result_of
+from .store import (
+    AUDIT_INSERT,
+    audit,
+    audit_row,
+    recompute_current,
+    record_text,
+    result_of,
+)
 from .supersede import RULE_TEXT, filled_date
 
+_s = t.submissions
+_DUPLICATE = (sa.select(_s.c.id, _s.c.filename, _s.c.received_at, _s.c.current, _s.c.late, _s.c.result)
+              .where(_s.c.year == sa.bindparam("y"), _s.c.sha256 == sa.bindparam("h")))
+_INSERT = _s.insert().returning(_s.c.id)
 _STATUS_ZH = {"valid": "通过", "invalid": "未通过", "unreadable": "无法读取"}
 
 
@@ -158,9 +169,7 @@ class IngestMixin:
         return found
 
     def _duplicate(self, conn, year: int, digest: str) -> Any:
-        s = t.submissions
-        return conn.execute(sa.select(s.c.id, s.c.filename, s.c.received_at, s.c.current, s.c.late, s.c.result)
-                            .where(s.c.year == year, s.c.sha256 == digest)).first()
+        return conn.execute(_DUPLICATE, {"y": year, "h": digest}).first()
 
     def _known(self, year: int, digest: str, filename: str, actor: str, agency_code: str | None) -> IngestOutcome:
         with reading(self.engine) as conn:
@@ -184,18 +193,17 @@ class IngestMixin:
         received = now()
         late = bool(ctx.deadline is not None and received.astimezone().date() > ctx.deadline)
         df = ctx.form.date_field
-        s = t.submissions
         try:
             with writing(self.engine) as conn:
                 dup = self._duplicate(conn, year, digest)
                 if dup is not None:  # the same bytes, committed by another process meanwhile
                     raise _Duplicate(dup)
-                sid = conn.execute(s.insert().values(
+                sid = conn.execute(_INSERT, dict(
                     year=year, agency_code=attributed, declared_code=declared, filename=filename, sha256=digest, size=size,
                     received_at=time_text(received), source=source, actor=actor or "", status=result.status,
                     errors=result.errors, warnings=result.warnings, filled_date=filled_date(result.values, df.id if df else None),
                     result=record_text(result), deps=deps, current=False, late=late,
-                ).returning(s.c.id)).scalar_one()
+                )).scalar_one()
                 who = attributed or "未识别单位"
                 entries = [audit_row("ingest", actor=actor, year=year, agency_code=attributed,
                                      detail=f"收到第 {sid} 号文件 {Path(filename).name}（{source}，{who}）：{status_zh(result.status)}，"
@@ -205,7 +213,7 @@ class IngestMixin:
                 if superseded:
                     entries.append(audit_row("supersede", actor=actor, year=year, agency_code=attributed,
                                              detail=f"第 {sid} 号文件取代第 {old} 号，成为 {who} 的现用报表（规则：{RULE_TEXT}）"))
-                conn.execute(t.audit.insert(), entries)
+                conn.execute(AUDIT_INSERT, entries)
         except _Duplicate as d:
             return self._duplicate_outcome(year, digest, filename, d.row, actor, agency_code)
         except sa.exc.IntegrityError:  # the unique (year, sha256) caught a race the check above missed

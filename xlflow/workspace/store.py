@@ -19,7 +19,7 @@ def audit_row(action: str, *, actor: str, year: int | None = None, agency_code: 
 
 
 def audit(conn: sa.Connection, action: str, *, actor: str, year: int | None = None, agency_code: str | None = None, detail: str = "") -> None:
-    conn.execute(t.audit.insert(), [audit_row(action, actor=actor, year=year, agency_code=agency_code, detail=detail)])
+    conn.execute(AUDIT_INSERT, [audit_row(action, actor=actor, year=year, agency_code=agency_code, detail=detail)])
 
 
 def audit_entry(row: Any) -> AuditEntry:
@@ -48,16 +48,23 @@ def agency_of(row: Any) -> Agency:
     return Agency(row.code, row.name, row.position + 2, row.grp or "", contacts)
 
 
+_s = t.submissions
+# Built once: an ingest runs these for every file (building a statement costs more than running it).
+_AGENCY_ROWS = (sa.select(_s.c.id, _s.c.status, _s.c.filled_date, _s.c.received_at, _s.c.current)
+                .where(_s.c.year == sa.bindparam("y"), _s.c.agency_code == sa.bindparam("c")))
+_SET_CURRENT = (_s.update().where(_s.c.year == sa.bindparam("y"), _s.c.agency_code == sa.bindparam("c"))
+                .values(current=_s.c.id == sa.bindparam("best")))
+AUDIT_INSERT = t.audit.insert()
+
+
 def recompute_current(conn: sa.Connection, year: int, code: str | None) -> tuple[int | None, int | None]:
     """Apply the supersession rule to one agency's submissions: (old current id, new current id)."""
     if not code:
         return None, None
-    s = t.submissions
-    rows = conn.execute(sa.select(s.c.id, s.c.status, s.c.filled_date, s.c.received_at, s.c.current)
-                        .where(s.c.year == year, s.c.agency_code == code)).all()
+    rows = conn.execute(_AGENCY_ROWS, {"y": year, "c": code}).all()
     old = [r.id for r in rows if r.current]
     best = choose(rows)
     new = best.id if best is not None else None
     if old != ([new] if new is not None else []):
-        conn.execute(s.update().where(s.c.year == year, s.c.agency_code == code).values(current=s.c.id == new))
+        conn.execute(_SET_CURRENT, {"y": year, "c": code, "best": new})
     return (old[0] if old else None), new
