@@ -289,7 +289,9 @@ def test_roster_changes_have_history_and_revalidate(ws_dir, tmp_path):
         assert rows[new_code].state == "ok" and C.code not in rows
         assert [e.action for e in ws.log() if e.action.startswith("roster")] == ["roster-add", "roster-rename", "roster-merge", "roster-remove"]
         assert len(ws.submissions(agency_code=C.code)) == 1  # kept in the history
-        assert (ws_dir / "templates" / "2024").joinpath(f"{new_code}_{new_name}_2024年{FORM.spec.title}.xlsx").is_file()
+        templates = ws_dir / "templates" / "2024"
+        assert templates.joinpath(f"{new_code}_{new_name}_2024年{FORM.spec.title}.xlsx").is_file()
+        assert sorted(p.name.split("_")[0] for p in templates.iterdir()) == sorted(codes)
     res = xlflow("roster", "rename", ws_dir, "nope", "x")
     assert res.returncode == 1 and "没有" in res.stderr
 

@@ -9,7 +9,7 @@
 * ``roster_remove(code)``: no longer expected; its returns become history.
 
 Every change keeps the agency's row (state active / removed / merged), bumps the year's
-roster version, rewrites the year's templates, and re-validates what it affects; the status
+roster version, updates the agency's template in DIR/templates/<year>/, and re-validates what it affects; the status
 changes are returned for the clerk.
 """
 
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..fsutil import atomic_write_bytes
+from ..template import TemplateFactory, template_filename
 from . import schema as t
 from .config import WorkspaceError
 from .db import writing
@@ -31,8 +33,17 @@ class RosterMixin:
     def _bump(self, conn, year: int) -> None:
         conn.execute(t.years.update().where(t.years.c.year == year).values(roster_version=t.years.c.roster_version + 1))
 
-    def _after_roster(self, year: int, actor: str) -> list[Change]:
-        self.write_templates(year)
+    def _after_roster(self, year: int, actor: str, *, gone: tuple[str, str] | None = None, made: str | None = None) -> list[Change]:
+        """Templates follow the roster (the one agency's file removed and/or written), then
+        the stored results the change affects are re-validated."""
+        f = self.form(year)
+        folder = self.paths.templates(year)
+        if gone is not None:
+            (folder / template_filename(f, year, *gone)).unlink(missing_ok=True)
+        if made is not None:
+            a = self.agency(made, year)
+            if a is not None:
+                atomic_write_bytes(folder / template_filename(f, year, a.code, a.name), TemplateFactory(f, year).build(a.name, a.code))
         return self.revalidate(year, actor=actor)
 
     def roster_add(self, code: str, name: str, *, group: str = "", year: int | None = None, actor: str = "cli") -> list[Change]:
@@ -51,7 +62,7 @@ class RosterMixin:
                 conn.execute(t.agencies.insert().values(year=y, code=code, name=name, grp=group, contacts="[]", position=pos, state="active"))
             self._bump(conn, y)
             audit(conn, "roster-add", actor=actor, year=y, agency_code=code, detail=f"名单新增：{code} {name}")
-        return self._after_roster(y, actor)
+        return self._after_roster(y, actor, made=code)
 
     def _active(self, conn, y: int, code: str):
         row = self._roster_row(conn, y, code)
@@ -69,7 +80,7 @@ class RosterMixin:
             conn.execute(t.agencies.update().where(t.agencies.c.id == row.id).values(name=name))
             self._bump(conn, y)
             audit(conn, "roster-rename", actor=actor, year=y, agency_code=code, detail=f"单位更名：{code} {row.name} → {name}")
-        return self._after_roster(y, actor)
+        return self._after_roster(y, actor, gone=(code, row.name), made=code)
 
     def roster_merge(self, code: str, into: str, *, year: int | None = None, actor: str = "cli") -> list[Change]:
         y = self._year(year)
@@ -82,7 +93,7 @@ class RosterMixin:
             self._bump(conn, y)
             audit(conn, "roster-merge", actor=actor, year=y, agency_code=code,
                   detail=f"单位合并：{code} {row.name} 并入 {into} {target.name}（原单位不再单独报送，其报表保留在历史中）")
-        return self._after_roster(y, actor)
+        return self._after_roster(y, actor, gone=(code, row.name))
 
     def roster_remove(self, code: str, *, year: int | None = None, actor: str = "cli") -> list[Change]:
         y = self._year(year)
@@ -91,4 +102,4 @@ class RosterMixin:
             conn.execute(t.agencies.update().where(t.agencies.c.id == row.id).values(state="removed"))
             self._bump(conn, y)
             audit(conn, "roster-remove", actor=actor, year=y, agency_code=code, detail=f"名单移除：{code} {row.name}（其报表保留在历史中）")
-        return self._after_roster(y, actor)
+        return self._after_roster(y, actor, gone=(code, row.name))
