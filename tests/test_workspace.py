@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -247,7 +248,7 @@ def _docx_text(path: Path) -> bytes:
 def test_audit_log_records_and_is_append_only(ws_dir, tmp_path):
     put(tmp_path / "in", "a.xlsx", ret(A))
     xlflow("add", ws_dir, tmp_path / "in", "--actor", "张三")
-    assert xlflow("deadline", ws_dir, "2025年1月31日").returncode == 0
+    assert xlflow("deadline", ws_dir, "2099年1月31日").returncode == 0
     xlflow("merge", ws_dir, "--out", tmp_path / "s.xlsx")
     with Workspace.open(ws_dir) as ws:
         ws.audit("login", actor="管理员", detail="登录")
@@ -255,12 +256,19 @@ def test_audit_log_records_and_is_append_only(ws_dir, tmp_path):
         assert [e.action for e in log] == ["init", "ingest", "deadline", "export", "login"]
         assert log[1].actor == "张三" and log[1].agency_code == A.code and log[1].at.tzinfo is not None
         assert ws.log(limit=2) == log[-2:]
-        assert str(ws.deadline()) == "2025-01-31"
+        assert str(ws.deadline()) == "2099-01-31"
+        assert not ws.submissions()[0].late
+        ws.set_deadline(date(2020, 1, 31), actor="x")  # a deadline already past: everything received is late
+        assert ws.submissions()[0].late and "1 份逾期" in ws.log()[-1].detail
+        late = ws.add_bytes(ret(B), "late.xlsx", agency_code=B.code, actor="x")
+        assert late.late and "逾期" in late.message
+        ws.set_deadline(None, actor="x")
+        assert not any(s.late for s in ws.submissions())
         for stmt in (t.audit.update().values(detail="改"), t.audit.delete()):
             with pytest.raises(sa.exc.DatabaseError):
                 with ws.engine.begin() as conn:
                     conn.execute(stmt)
-        assert len(ws.log()) == 5
+        assert len(ws.log()) == 8
     res = xlflow("log", ws_dir)
     assert res.returncode == 0 and "张三" in res.stdout and "ingest" in res.stdout and "登录" in res.stdout
 

@@ -41,7 +41,7 @@ from .config import (
 from .db import ensure_schema, make_engine, reading, upgrade, writing
 from .exports import ExportMixin
 from .ingest import IngestMixin
-from .records import AuditEntry, Submission, now, time_text
+from .records import AuditEntry, Submission, now, parse_time, time_text
 from .rosterops import RosterMixin
 from .store import agency_of, audit, audit_entry, result_of, submission
 from .years import YearsMixin
@@ -248,10 +248,20 @@ class Workspace(IngestMixin, RosterMixin, YearsMixin, CheckMixin, ExportMixin, N
 
     # -- deadline, secret, audit -------------------------------------------------------------------
     def set_deadline(self, when: date | None, year: int | None = None, *, actor: str = "cli") -> None:
+        """Set (or clear) the year's deadline; every submission's ``late`` follows it (received,
+        in local time, on a later day)."""
         y = self._year(year)
+        s = t.submissions
         with writing(self.engine) as conn:
             conn.execute(t.years.update().where(t.years.c.year == y).values(deadline=when.isoformat() if when else None))
-            audit(conn, "deadline", actor=actor, year=y, detail=f"报送截止日期：{when.isoformat() if when else '未设'}")
+            late = 0
+            for r in conn.execute(sa.select(s.c.id, s.c.received_at, s.c.late).where(s.c.year == y)).all():
+                now_late = bool(when is not None and parse_time(r.received_at).astimezone().date() > when)
+                late += now_late
+                if now_late != bool(r.late):
+                    conn.execute(s.update().where(s.c.id == r.id).values(late=now_late))
+            audit(conn, "deadline", actor=actor, year=y,
+                  detail=f"报送截止日期：{when.isoformat() if when else '未设'}" + (f"（已收到的文件中 {late} 份逾期）" if late else ""))
 
     def deadline(self, year: int | None = None) -> date | None:
         text = self._year_row(self._year(year)).deadline
