@@ -189,6 +189,10 @@ def test_supersession_rule_and_history(ws_dir):
         older = ws.add_bytes(ret(A, **{"t2.licensing": 140, "s6.date": "2024-01-01"}), "v5.xlsx", agency_code=A.code, actor="x")
         subs = ws.submissions(agency_code=A.code)
         assert [s.id for s in subs] == [5, 4, 3, 2, 1]
+    res = xlflow("history", ws_dir, "--agency", A.code)
+    assert res.returncode == 0 and "共 5 份" in res.stdout and res.stdout.count("现用") == 1
+    with Workspace.open(ws_dir) as ws:
+        subs = ws.submissions(agency_code=A.code)
         assert [s.id for s in subs if s.current] == [older.submission_id if older.current else 3]
         assert [e.action for e in ws.log()].count("supersede") == 2 + (1 if older.current else 0)
         c = ws.consolidation()
