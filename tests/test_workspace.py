@@ -220,6 +220,12 @@ def test_status_merge_report_from_the_workspace_equal_the_folder_commands(ws_dir
     rw = xlflow("merge", ws_dir, "--out", w_sum)
     assert rf.returncode == rw.returncode == 1, rw.stdout + rw.stderr
     assert w_sum.read_bytes() == f_sum.read_bytes()
+    rw = xlflow("merge", ws_dir, "--out", w_sum, "--csv", out / "ws" / "csv")
+    rf = xlflow("merge", inbox, "--agencies", ROSTER_CSV, "--year", 2024, "--out", f_sum, "-q", "--csv", out / "folder" / "csv")
+    [f_csv], [w_csv] = (list((out / side / "csv").iterdir()) for side in ("folder", "ws"))
+    assert w_csv.read_bytes() == f_csv.read_bytes()
+    res = xlflow("merge", ws_dir, "--out", w_sum, "--agencies", ROSTER_CSV)
+    assert res.returncode == 2 and "不用 --agencies" in res.stderr
     for fmt in ("md", "docx"):
         f_rep, w_rep = out / "folder" / f"r.{fmt}", out / "ws" / f"r.{fmt}"
         assert xlflow("report", f_sum, "--out", f_rep).returncode == 0
@@ -235,7 +241,7 @@ def test_status_merge_report_from_the_workspace_equal_the_folder_commands(ws_dir
         assert rf.returncode == rw.returncode == 1
         assert (out / "ws" / f"催报{suffix}").read_bytes() == (out / "folder" / f"催报{suffix}").read_bytes()
     with Workspace.open(ws_dir) as w:
-        assert sum(1 for e in w.log() if e.action == "export") == 5
+        assert sum(1 for e in w.log() if e.action == "export") == 6
         w.chase(out / "ws" / "api.xlsx")
         assert (out / "ws" / "api.xlsx").read_bytes() == (out / "folder" / "催报.xlsx").read_bytes()
 

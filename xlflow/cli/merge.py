@@ -50,7 +50,10 @@ def merge(
     if out.exists() and out.is_dir():
         raise UsageError(f"--out 是一个文件夹，请给出文件路径：{out}")
     if len(paths) == 1 and is_workspace(paths[0]):
-        return _from_workspace(paths[0], out, year)
+        given = [opt for opt, v in (("--agencies", agencies), ("--previous", previous), ("--code", code), ("--name", name)) if v]
+        if given:
+            raise UsageError(f"从工作区汇总时不用 {'、'.join(given)}：名单、上年数据和本县名称都在工作区中（名单用 xlflow roster 修改，上年用 xlflow import-year 导入）。")
+        return _from_workspace(paths[0], out, year, csv_dir)
     for p in paths:
         if not p.exists():
             raise UsageError(f"找不到输入路径：{p}")
@@ -82,14 +85,17 @@ def merge(
     return _report(c, out, f"（{len(c.entries)} 个文件{reused}，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）", outcome.csv)
 
 
-def _from_workspace(dir: Path, out: Path, year: int | None) -> int:
+def _from_workspace(dir: Path, out: Path, year: int | None, csv_dir: Path | None) -> int:
     import time
+
+    from ..merge.export import write_long_csv
 
     started = time.perf_counter()
     with open_workspace(dir) as ws:
         refresh(ws, year)
         c = ws.write_summary(out, year)
-    return _report(c, out, f"（工作区中 {len(c.entries)} 个现用文件，计入 {len(c.units)} 个单位，用时 {time.perf_counter() - started:.1f} 秒）", None)
+    csv = write_long_csv(c, csv_dir) if csv_dir is not None else None
+    return _report(c, out, f"（工作区中 {len(c.entries)} 个现用文件，计入 {len(c.units)} 个单位，用时 {time.perf_counter() - started:.1f} 秒）", csv)
 
 
 def _report(c, out: Path, what: str, csv) -> int:

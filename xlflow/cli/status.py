@@ -41,6 +41,8 @@ def status(
         if target is not None and target.suffix.lower() != suffix:
             raise UsageError(f"输出文件应为 {suffix}：{target}")
     if len(paths) == 1 and is_workspace(paths[0]):
+        if agencies is not None:
+            raise UsageError("从工作区查看时不用 --agencies：名单在工作区中（用 xlflow roster 修改）。")
         with open_workspace(paths[0]) as ws:
             refresh(ws, year)
             y = year or ws.current_year()
