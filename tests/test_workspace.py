@@ -550,4 +550,12 @@ def test_migrations_from_the_first_schema(tmp_path, db_url):
     engine.dispose()
 
 
+def test_a_workspace_from_a_newer_xlflow_is_refused(ws_dir):
+    with Workspace.open(ws_dir) as ws:
+        with ws.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(WorkspaceError, match="比这个 xlflow 新"):
+        Workspace.open(ws_dir)
+
+
 assert CODE and NAME  # the fixture identity of tests.returned stays importable
