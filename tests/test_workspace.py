@@ -106,8 +106,12 @@ def test_init_creates_the_workspace(ws_dir, db_url):
 def test_open_refuses_a_folder_that_is_not_a_workspace(tmp_path):
     with pytest.raises(WorkspaceError, match="不是工作区"):
         Workspace.open(tmp_path)
-    res = xlflow("add", tmp_path, tmp_path)
+    put(tmp_path / "in", "a.xlsx", ret(A))
+    res = xlflow("add", tmp_path, tmp_path / "in")
     assert res.returncode == 1 and "不是工作区" in res.stderr and "xlflow init" in res.stderr
+    (tmp_path / "empty").mkdir()
+    res = xlflow("add", tmp_path, tmp_path / "empty")
+    assert res.returncode == 1 and "没有找到报表文件" in res.stderr
 
 
 # -- add -------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
+from ._common import require_spreadsheets
 from ._run import DEFAULT_JOBS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, JobsOpt, MaxMemoryOpt, TimeoutOpt, limits
 from ._workspace import (
     DEFAULT_ACTOR,
@@ -41,6 +42,7 @@ def add(
     for p in paths:
         if not p.exists():
             raise UsageError(f"找不到输入路径：{p}")
+    require_spreadsheets(paths)
     with open_workspace(dir) as ws:
         ws.jobs, ws.limits = jobs, limits(max_memory, timeout)
         refresh(ws, year, actor)
@@ -54,9 +56,6 @@ def add(
         bad = [o for o in new if o.result.status != "valid"]
         dup = len(outcomes) - len(new)
         typer.echo(f"新登记 {len(new)} 个文件（通过 {len(new) - len(bad)}，未通过或无法读取 {len(bad)}）" + (f"，{dup} 个与已收到的文件相同未重复登记" if dup else "") + "。")
-        if not outcomes:
-            typer.secho("没有找到报表文件（.xlsx/.xlsm/.xls/.ods）。", fg="yellow")
-            return 1
         return 1 if bad else 0
 
 
