@@ -181,6 +181,24 @@ def test_one_workspace_shared_by_threads(ws_dir):
         assert ws.check().ok
 
 
+def test_assign_an_unreadable_file_to_its_agency(ws_dir, tmp_path):
+    put(tmp_path / "in", "扫描件.xlsx", b"%PDF-1.4 a scan renamed")
+    xlflow("add", ws_dir, tmp_path / "in")
+    with Workspace.open(ws_dir) as ws:
+        assert any(r.file == "扫描件.xlsx" and not r.code for r in ws.status_rows())
+    res = xlflow("assign", ws_dir, 1, C.code)
+    assert res.returncode == 0 and "是该单位的现用报表" in res.stdout, res.stdout + res.stderr
+    with Workspace.open(ws_dir) as ws:
+        rows = [r for r in ws.status_rows() if r.file == "扫描件.xlsx"]
+        assert [(r.code, r.state) for r in rows] == [(C.code, "fail")]
+        later = ws.add_bytes(ret(C), "c.xlsx", actor="x", agency_code=C.code)
+        assert later.current and later.superseded == [1]
+        assert [r for r in ws.status_rows() if r.file == "扫描件.xlsx"] == []
+        assert ws.stale() == [] and "assign" in [e.action for e in ws.log()]
+        with pytest.raises(WorkspaceError, match="声明的单位"):
+            ws.assign(later.submission_id, A.code)
+
+
 def test_supersession_rule_and_history(ws_dir):
     with Workspace.open(ws_dir) as ws:
         first = ws.add_bytes(ret(A, **{"t3.new.natural": 6}), "v1.xlsx", agency_code=A.code, actor="x")  # invalid

@@ -231,6 +231,29 @@ class IngestMixin:
             msg += "（逾期报送）"
         return IngestOutcome(sid, digest, False, result, current, superseded, late, msg)
 
+    def assign(self, submission_id: int, agency_code: str, *, actor: str = "cli") -> IngestOutcome:
+        """Attribute a file no agency could be read from (an unreadable file, a scan) to an
+        agency: it joins that agency's returns under the supersession rule (so a valid return
+        sent later replaces it) instead of standing alone in the status. A file that declares
+        another agency keeps its finding (``upload-other-agency``)."""
+        row = self._row(submission_id)
+        y = row.year
+        if self.agency(agency_code, y) is None:
+            raise WorkspaceError(f"{y} 年度名单中没有单位代码 {agency_code}。")
+        if row.declared_code and row.declared_code != agency_code:
+            raise WorkspaceError(f"第 {submission_id} 号文件声明的单位是 {row.declared_code}，不能归到 {agency_code}。")
+        s = t.submissions
+        with writing(self.engine) as conn:
+            conn.execute(s.update().where(s.c.id == submission_id).values(agency_code=agency_code))
+            recompute_current(conn, y, row.agency_code)
+            old, new = recompute_current(conn, y, agency_code)
+            audit(conn, "assign", actor=actor, year=y, agency_code=agency_code,
+                  detail=f"第 {submission_id} 号文件 {Path(row.filename).name} 归到 {agency_code}（原为 {row.agency_code or '未识别单位'}）")
+        sub = self.submission(submission_id)
+        msg = f"第 {submission_id} 号文件已归到 {agency_code}" + ("，是该单位的现用报表。" if sub.current else f"；该单位仍以第 {new} 号为现用报表。")
+        return IngestOutcome(submission_id, row.sha256, False, self.result(submission_id), sub.current,
+                             [old] if old is not None and new == submission_id else [], sub.late, msg)
+
     # -- re-validation -----------------------------------------------------------------------------
     def stale(self, year: int | None = None) -> list[int]:
         """Ids of stored results that validating their bytes now could change (their
@@ -266,7 +289,8 @@ class IngestMixin:
         try:
             for sid, result in zip(todo, results):
                 row = rows[sid]
-                attributed = row.agency_code if row.source != "cli" else None
+                # attributed by the portal or by the clerk (``assign``): kept; else the file's own claim
+                attributed = row.agency_code if (row.source != "cli" or row.agency_code != row.declared_code) else None
                 result = self._attribute(y, result, attributed)
                 declared = (result.agency_code or "").strip() or None
                 before = (row.status, row.errors, row.warnings)
