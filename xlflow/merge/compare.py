@@ -104,6 +104,7 @@ def attach(c: Consolidation, comparison: Comparison) -> None:
     # Attached again (a workspace re-merging with another last year): the newer comparison only.
     c.appendices[:] = [w for w in c.appendices if not isinstance(w, _Sheet)]
     c.appendices.append(_Sheet(comparison))
+    c.comparison = comparison
 
 
 @dataclass
