@@ -76,3 +76,20 @@ def test_demo_values_are_what_the_generator_writes():
     from tests.support.demo_values import VALUES, values_yaml
 
     assert VALUES.read_text(encoding="utf-8") == values_yaml(), "run python -m tests.support.demo_values"
+
+
+def test_demo_runs_through_a_two_year_workspace(demo):
+    """The same collection in a workspace holding 2022 too: the carry-over check runs by itself
+    and flags exactly the agency whose 2022 return carried one application more; the
+    workspace's summary has the folder summary's totals."""
+    from xlflow.workspace import Workspace
+
+    w = demo.workspace
+    assert w.years == [2022, 2023] and len(w.flagged) == 1
+    with Workspace.open(w.root) as ws:
+        assert ws.previous(2023).year == 2022 and ws.check().ok
+        flagged = [s for s in ws.submissions(2023, w.flagged[0]) if s.current][0]
+        assert {f.rule for f in ws.result(flagged.id).findings} == {"S1"}
+        others = [s for s in ws.submissions(2023) if s.current and s.agency_code in demo.data.values and s.agency_code != w.flagged[0]]
+        assert others and all("S1" not in {f.rule for f in ws.result(s.id).findings} for s in others)
+    assert read_summary(w.summary, ws.form(2023)).totals == read_summary(demo.summary, ws.form(2023)).totals

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "xlflow"
 LOCAL_IMPORTS = {
     # the merge stage and the validator: 0.06-0.10 s
     "xlflow.cli.demo": {"xlflow.demo", "xlflow.merge.status", "xlflow.vocab"},
-    "xlflow.cli.merge": {"xlflow.merge.run", "xlflow.merge.status", "xlflow.vocab"},
+    "xlflow.cli.merge": {"xlflow.merge.export", "xlflow.merge.run", "xlflow.merge.status", "xlflow.vocab"},
     "xlflow.cli.status": {"xlflow.merge.chase", "xlflow.merge.consolidate", "xlflow.merge.run", "xlflow.merge.status", "xlflow.validate"},
     # rich's console, tables and progress (0.05-0.12 s), openpyxl for --annotate (0.06-0.23 s)
     "xlflow.cli.validate": {"xlflow.annotate", "xlflow.export", "xlflow.roster", "xlflow.validate"},
@@ -37,6 +37,8 @@ LOCAL_IMPORTS = {
     "xlflow.cli._run": {"xlflow.validate.cache", "xlflow.validate.isolation"},
     # one renderer per run: python-docx and its lxml for .docx only (0.05-0.09 s)
     "xlflow.report": {"xlflow.report.docx_render", "xlflow.report.html_render", "xlflow.report.md_render"},
+    # the workspace pulls in SQLAlchemy and alembic (0.15-0.25 s): only the workspace commands pay
+    "xlflow.cli._workspace": {"xlflow.workspace", "xlflow.workspace.ingest"},
 }
 
 

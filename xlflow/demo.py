@@ -3,7 +3,8 @@
 Templates for the sample roster (嘉祥县, 16 agencies), returns as agencies send them back (the
 seed agency with its real 2023 report; the others with generated, plausible numbers that
 satisfy the rules; several with the typical mistakes of official_format.md §8; two missing),
-then validation, merge and the 催报 list. Everything is deterministic: the same version gives
+then validation, merge and the 催报 list; and the same collection through a workspace that
+also holds 2022 (``demo_workspace``), where the cross-year checks run by themselves. Everything is deterministic: the same version gives
 the same files.
 
 All of it is data in ``samples/``: the roster, the seed report, the generated returns
@@ -21,6 +22,7 @@ from pathlib import Path
 import openpyxl
 import yaml
 
+from .demo_workspace import build_demo_workspace
 from .form import Form, load_form
 from .fsutil import atomic_write_bytes
 from .merge.chase import write_status_xlsx
@@ -153,6 +155,7 @@ class DemoRun:
     outcome: object  # merge.run.MergeOutcome
     rows: list = field(default_factory=list)  # merge.status.StatusRow
     reports: list[Path] = field(default_factory=list)  # the seed agency's report, the county draft
+    workspace: object = None  # demo_workspace.DemoWorkspace: the same county over two years
 
 
 def run_demo(root: Path, form: Form | None = None, on_step=None) -> DemoRun:
@@ -170,7 +173,9 @@ def run_demo(root: Path, form: Form | None = None, on_step=None) -> DemoRun:
     rows = status_rows(outcome.consolidation)
     chase = root / "汇总" / f"{county['name']}{year}年催报名单.xlsx"
     write_status_xlsx(chase, outcome.consolidation, rows)
-    return DemoRun(data, summary, chase, outcome, rows, _demo_reports(root / "年报", data, summary, form))
+    reports = _demo_reports(root / "年报", data, summary, form)
+    ws = build_demo_workspace(root, form, ROSTER, data.returns, data.values, year, str(county["code"]), county["name"])
+    return DemoRun(data, summary, chase, outcome, rows, reports, ws)
 
 
 def _demo_reports(folder: Path, data: DemoData, summary: Path, form: Form) -> list[Path]:

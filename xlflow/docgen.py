@@ -62,6 +62,13 @@ def form_reference(form: Form) -> str:
         out.append(
             f"| {r.id} | {SEVERITY_ZH[r.severity]} | {_cell(r.title)} | `{_cell(r.check)}`{each} | {'是' if r.needs_previous else '否'} |"
         )
+    if form.measures:
+        out += ["", "## 与上年对比（compare）", "", "| 编号 | 测算项 | 计算 | 单位 | 提示阈值 |", "|---|---|---|---|---|"]
+        for m in form.measures:
+            calc = f"`{_cell(m.expr.text)}`" + (f" ÷ `{_cell(m.of.text)}`" if m.of is not None else "")
+            o = m.spec.outlier
+            limit = "" if o is None else (f"{o.points:g} 个百分点" if m.share else f"{o.ratio:g} 倍") + (f"（不小于 {o.min:g}）" if o and o.min else "")
+            out.append(f"| `{m.id}` | {_cell(m.label)} | {calc} | {'%' if m.share else m.spec.unit} | {limit} |")
     derived_rules = sorted({d.rule for d in spec.derived})
     if derived_rules:
         out += ["", f"公式字段的规则编号（{'、'.join(derived_rules)}）用于回收校验：报表中缓存的合计与按填报数重新计算的结果不一致时报告。"]

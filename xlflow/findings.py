@@ -20,7 +20,7 @@ from .form import DEFAULT_FORM, load_form
 from .results import Finding, Severity
 from .vocab import SEVERITY_ZH, render
 
-Group = Literal["file", "identity", "layout", "value"]
+Group = Literal["file", "identity", "layout", "value", "year"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,9 @@ _KINDS = [
     FindingKind("unknown-agency", "identity", "error", "单位不在名单中",
                 "单位代码“{actual}”（{name}）不在单位名单中。请核对是否使用了本单位的模板。",
                 "模板标识中的单位代码不在 --agencies 名单里。"),
+    FindingKind("upload-other-agency", "identity", "error", "报表不是本单位的",
+                "这份报表的单位代码是“{actual}”（{name}），但它是通过“{owner}”（{expected}）的报送入口上传的。请下载并填写本单位的模板后重新上传。",
+                "工作区（报送网页）：按单位报送时，文件声明的单位与上传的单位不同；它只作为本单位的一次未通过的报送，不影响其他单位。"),
     FindingKind("agency-name-mismatch", "identity", "warning", "单位名称与名单不一致",
                 "单位代码“{code}”在名单中的名称是“{expected}”，文件中是“{actual}”。",
                 "单位代码在名单中，但名称不同（可能改过名，或用了别的单位的模板）。"),
@@ -215,6 +218,16 @@ _KINDS = [
     FindingKind("value-not-date", "value", "error", "不是日期",
                 "单元格填的是“{actual}”，不是日期。请填写日期，例如 2025-01-15。",
                 "日期类型单元格中的内容无法识别为日期。"),
+    # -- year over year (with --previous; thresholds from the form's compare: section) --------
+    FindingKind("yoy-jump", "year", "warning", "比上年大幅增加",
+                "“{label}”本年为{actual}{unit}，上年为{expected}{unit}，达到上年的{ratio}倍以上。请核对是否填错（例如多填了一位数或填成了累计数）；如属实，请在报告中说明原因。",
+                "报表定义 compare 中设了 outlier.ratio 的测算项，本年不小于上年的 ratio 倍（上年为0也算），且两年中较大的数不小于 min。只作提示，不影响合格。"),
+    FindingKind("yoy-drop", "year", "warning", "比上年大幅减少",
+                "“{label}”本年为{actual}{unit}，上年为{expected}{unit}，不到上年的1/{ratio}。请核对是否漏填；如属实，请在报告中说明原因。",
+                "报表定义 compare 中设了 outlier.ratio 的测算项，本年不超过上年的 1/ratio（本年为0也算），且两年中较大的数不小于 min。只作提示，不影响合格。"),
+    FindingKind("yoy-share-shift", "year", "warning", "比例与上年相差很大",
+                "“{label}”本年为{actual}，上年为{expected}，变化{points}个百分点（提示阈值{threshold}个百分点）。请核对各项办理结果是否归类正确。",
+                "报表定义 compare 中设了 outlier.points 的比例测算项，本年与上年相差不少于 points 个百分点，且两年的分母都不小于 min。只作提示，不影响合格。"),
 ]
 
 CATALOG: dict[str, FindingKind] = {k.code: k for k in _KINDS}
@@ -290,6 +303,7 @@ _GROUP_TITLES = {
     "identity": "身份（报表、年度、单位）",
     "layout": "版式",
     "value": "单元格的值",
+    "year": "与上年对比（需上年数据 --previous）",
 }
 
 
@@ -337,6 +351,21 @@ def rule_docs(form) -> str:
         lines.append(f"| {rule} | {len(items)} | {f.sheet}!{f.cell}（{' / '.join(f.label_path)}） | `{d.expr.text}` |")
     lines += ["", "合计单元格问题的消息按文件所示的情况选用：", ""]
     lines += [f"- {how}：{text}" for how, text in DERIVED_TEMPLATES.items()]
+    if form.measures:
+        lines += ["", "## 与上年对比的测算项（compare）", "",
+                  "有上年数据（--previous）时，汇总表的“上年对比”工作表和县级报告草稿逐项列出上年、本年和增减；"
+                  "设了提示阈值的测算项在单位报表上产生下面“与上年对比”一节的提示。", "",
+                  "| 编号 | 测算项 | 计算 | 提示阈值 |", "|---|---|---|---|"]
+        for m in form.measures:
+            calc = f"`{m.expr.text}`" + (f" ÷ `{m.of.text}`" if m.of is not None else "")
+            o = m.spec.outlier
+            if o is None:
+                limit = "（不提示）"
+            elif m.share:
+                limit = f"相差≥{o.points:g}个百分点（两年分母均≥{o.min:g}）"
+            else:
+                limit = f"≥上年的{o.ratio:g}倍或≤1/{o.ratio:g}（较大的一年≥{o.min:g}）"
+            lines.append(f"| {m.id} | {m.label} | {calc} | {limit} |")
     for group, title in _GROUP_TITLES.items():
         if group == "value" and form.spec.value_rule:
             title += f"（{form.spec.value_rule} 数值规则）"

@@ -41,6 +41,10 @@ ROSTER_SIZE_KEY = "xlflow_roster_size"
 MISSING_KEY = "xlflow_missing"  # JSON list of [code, name]
 MISSING_COUNT_KEY = "xlflow_missing_count"
 _MISSING_LIMIT = 30000  # characters: a cell holds 32,767
+# With --previous (上年对比), last year's year and totals of the fields the form's measures read
+# (JSON {field id: value}), so that the county draft can show last year beside this year.
+PREVIOUS_YEAR_KEY = "xlflow_previous_year"
+PREVIOUS_TOTALS_KEY = "xlflow_previous_totals"
 
 
 class SummaryError(XlflowError):
@@ -71,6 +75,13 @@ def roster_identity(roster_size: int, missing: Sequence[tuple[str, str]]) -> dic
         kept.append(unit)
     return {ROSTER_SIZE_KEY: str(roster_size), MISSING_KEY: json.dumps(kept, ensure_ascii=False),
             MISSING_COUNT_KEY: str(len(missing))}
+
+
+def previous_identity(year: int | None, totals: Mapping[str, object]) -> dict[str, str]:
+    """The rows a merge with last year's data adds to the metadata."""
+    numbers = {k: v for k, v in totals.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return {PREVIOUS_YEAR_KEY: "" if year is None else str(year),
+            PREVIOUS_TOTALS_KEY: json.dumps(numbers, ensure_ascii=False, sort_keys=True)}
 
 
 def is_summary(ident: Mapping[str, str]) -> bool:
@@ -135,6 +146,23 @@ class Summary:
             units = []
         count = self.identity.get(MISSING_COUNT_KEY, "")
         return (int(count) if count.isdigit() else len(units)), units
+
+    @property
+    def previous(self) -> tuple[int | None, dict[str, object]] | None:
+        """(last year, last year's totals of the measured fields) when the summary was merged
+        with ``--previous``; None otherwise (or when the rows cannot be read)."""
+        text = self.identity.get(PREVIOUS_TOTALS_KEY)
+        if not text:
+            return None
+        try:
+            totals = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(totals, dict):
+            return None
+        year = self.identity.get(PREVIOUS_YEAR_KEY, "")
+        numbers = {str(k): v for k, v in totals.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return (int(year) if year.isdigit() else None), numbers
 
     @property
     def members(self) -> list[str]:

@@ -54,6 +54,7 @@ SHEET_STATUS = "填报情况"
 SHEET_FINDINGS = "问题清单"
 SHEET_TEXT = "文字汇编"
 SHEET_CHARTS = "图表"
+SHEET_COMPARE = "上年对比"  # with --previous: last year beside this year (xlflow.merge.compare)
 # The very hidden sheet of every workbook xlflow writes (templates and summaries): identity,
 # the field map and, in a template, the live checks.
 META_SHEET = "_xlflow"
@@ -151,3 +152,17 @@ def render(template: str, params: Mapping[str, Any]) -> str:
         return format_value(params[key]) if key in params else m.group(0)
 
     return _PLACEHOLDER.sub(repl, template)
+
+
+# -- year over year (上年对比, the county draft's comparison) -------------------------------------
+# How a change reads in a sentence: {n} the absolute change, {pct} the change in per cent.
+CHANGE_UP = "增加{n}{unit}"
+CHANGE_DOWN = "减少{n}{unit}"
+CHANGE_PCT_UP = "（增长{pct}）"
+CHANGE_PCT_DOWN = "（下降{pct}）"
+CHANGE_SAME = "与上年持平"
+POINTS_UP = "上升{n}个百分点"
+POINTS_DOWN = "下降{n}个百分点"
+NO_LAST_YEAR = "上年无数据"
+# The warning kinds (finding codes of xlflow.findings) as 上年对比 names them in its 提示 column.
+OUTLIER_ZH = {"yoy-jump": "大幅增加", "yoy-drop": "大幅减少", "yoy-share-shift": "比例变化大"}

@@ -34,6 +34,11 @@ def demo(
     typer.echo(f"催报名单：{run.chase_xlsx.resolve()}")
     for path in run.reports:
         typer.echo(f"年度报告：{path.resolve()}")
+    w = run.workspace
+    if w is not None:
+        years = "、".join(map(str, w.years))
+        typer.echo(f"工作区（{years} 两个年度，可继续用 xlflow status/add/merge/log 操作）：{w.root.resolve()}")
+        typer.echo(f"  跨年度核对自动进行：{len(w.flagged)} 个单位的上年结转与上一年度不一致（警告）：{'、'.join(w.flagged) or '无'}；工作区汇总表：{w.summary.resolve()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import typer
 from ..errors import UsageError
 from ..roster import load_roster
 from ._common import DEFAULT_FORM_ID, AgenciesOpt, FormOpt, YearOpt, check_year, get_form, require_spreadsheets
+from ._workspace import is_workspace, open_workspace, refresh
 from ._run import DEFAULT_JOBS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, JobsOpt, MaxMemoryOpt, NoCacheOpt, TimeoutOpt, limits, open_cache
 
 _MARK = {"valid": "✓", "invalid": "✗", "unreadable": "!"}
@@ -35,18 +36,24 @@ def merge(
 ) -> int:
     """校验回收的报表并汇总：生成全县汇总表（汇总、明细、填报情况、问题清单、文字汇编、图表）。
 
+    给出工作区文件夹（xlflow init 建立的）时，汇总取自工作区中存下的校验结果，不再重读文件。
+
     退出码：0 汇总表已生成且名单内单位全部有效；1 已生成但有单位未报或未通过；2 用法错误。
 
     示例：xlflow merge 回收报表/ --year 2024 --agencies 单位名单.csv --out 嘉祥县2024年汇总.xlsx
     """
     from ..merge.run import merge_paths
-    from ..vocab import ACTION_ZH, INCLUDED, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
 
     check_year(year)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out 应为 .xlsx 文件：{out}")
     if out.exists() and out.is_dir():
         raise UsageError(f"--out 是一个文件夹，请给出文件路径：{out}")
+    if len(paths) == 1 and is_workspace(paths[0]):
+        given = [opt for opt, v in (("--agencies", agencies), ("--previous", previous), ("--code", code), ("--name", name)) if v]
+        if given:
+            raise UsageError(f"从工作区汇总时不用 {'、'.join(given)}：名单、上年数据和本县名称都在工作区中（名单用 xlflow roster 修改，上年用 xlflow import-year 导入）。")
+        return _from_workspace(paths[0], out, year, csv_dir)
     for p in paths:
         if not p.exists():
             raise UsageError(f"找不到输入路径：{p}")
@@ -74,13 +81,39 @@ def merge(
     c = outcome.consolidation
     for note in outcome.notes:
         typer.echo(note)
+    reused = f"，其中 {cache.hits} 个文件沿用了上次的校验结果" if cache is not None and cache.hits else ""
+    return _report(c, out, f"（{len(c.entries)} 个文件{reused}，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）", outcome.csv,
+                   outcome.comparison)
+
+
+def _from_workspace(dir: Path, out: Path, year: int | None, csv_dir: Path | None) -> int:
+    import time
+
+    from ..merge.export import write_long_csv
+
+    started = time.perf_counter()
+    with open_workspace(dir) as ws:
+        refresh(ws, year)
+        c = ws.write_summary(out, year)
+    csv = write_long_csv(c, csv_dir) if csv_dir is not None else None
+    return _report(c, out, f"（工作区中 {len(c.entries)} 个现用文件，计入 {len(c.units)} 个单位，用时 {time.perf_counter() - started:.1f} 秒）", csv,
+                   c.comparison)
+
+
+def _report(c, out: Path, what: str, csv, cmp=None) -> int:
+    from ..vocab import ACTION_ZH, INCLUDED, SHEET_COMPARE, SHEET_FINDINGS, SHEET_STATUS, SHEET_TOTAL
+
     for e in c.entries:
         if e.action != INCLUDED and e.result.status == "valid":
             typer.echo(f"  未计入：{e.result.path.name}（{ACTION_ZH[e.action]}）{e.note}")
-    reused = f"，其中 {cache.hits} 个文件沿用了上次的校验结果" if cache is not None and cache.hits else ""
-    typer.echo(f"汇总表已写入：{out.resolve()}（{len(c.entries)} 个文件{reused}，计入 {len(c.units)} 个单位，用时 {outcome.seconds:.1f} 秒）")
-    if outcome.csv is not None:
-        typer.echo(f"长表 CSV：{outcome.csv.resolve()}")
+    typer.echo(f"汇总表已写入：{out.resolve()}{what}")
+    if cmp is not None:
+        odd = cmp.outlier_units
+        names = "、".join(u.name or u.code for u in odd[:10]) + ("等" if len(odd) > 10 else "")
+        typer.echo(f"上年对比：已与{cmp.previous_year or '上一'}年比较，见“{SHEET_COMPARE}”工作表"
+                   + (f"；{len(odd)} 个单位有与上年相比变化异常的项目：{names}。" if odd else "；没有变化异常的项目。"))
+    if csv is not None:
+        typer.echo(f"长表 CSV：{csv.resolve()}")
     failed = [ch for ch in c.checks if not ch.ok and ch.rule.rule.severity == "error"]
     if failed:
         typer.secho(f"注意：合计数有 {len(failed)} 项规则不成立，见“{SHEET_TOTAL}”工作表末尾的汇总数校验。", fg="yellow")

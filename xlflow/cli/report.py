@@ -12,12 +12,13 @@ from ..fsutil import atomic_write_bytes
 from ..report import FORMATS, render
 from ..report.from_file import LISTED, ReportRefused, finding_line, report_from_file
 from ._common import DEFAULT_FORM_ID, FormOpt, get_form
+from ._workspace import is_workspace, open_workspace, refresh
 
 _SUFFIX = {".docx": "docx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 
 
 def report(
-    file: Annotated[Path, typer.Argument(help="填好的年度报表（.xlsx/.xls/.ods），或 xlflow merge 生成的汇总表。")],
+    file: Annotated[Path, typer.Argument(help="填好的年度报表（.xlsx/.xls/.ods），xlflow merge 生成的汇总表，或工作区文件夹。")],
     out: Annotated[
         Optional[Path], typer.Option("--out", help="输出文件；默认在报表所在文件夹，以报告标题命名。")
     ] = None,
@@ -37,9 +38,18 @@ def report(
     先校验报表：有错误时不生成，除非加 --force。汇总表生成全县报告草稿：数字取自汇总表，
     并按单位列出分项；文字部分留出醒目的【待撰写】位置。
 
+    给出工作区文件夹时，由工作区中存下的结果生成全县报告草稿（与先汇总再生成的结果相同）。
+
     示例：xlflow report 370829014_嘉祥县金融工作服务中心_2023年.xlsx --format docx
     """
     fmt = _format(fmt, out)
+    if is_workspace(file):
+        with open_workspace(file) as ws:
+            refresh(ws, None)
+            target = out or file / f"{Path(ws.summary_name()).stem}_报告草稿.{fmt}"
+            ws.report(target, fmt=fmt, force=force)
+        typer.echo(f"已生成全县报告草稿（{fmt}）：{target}")
+        return
     f = get_form(form)
     if not file.is_file():
         raise UsageError(f"找不到文件：{file}")

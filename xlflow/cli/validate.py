@@ -81,7 +81,9 @@ def validate(
         elif path.resolve() in outputs:
             raise UsageError(f"输出文件 {path} 也是输入文件之一，请换一个路径。")
     if prev is not None:
-        out.print(f"上一年度数据：{len(prev)} 个单位（用于规则 {'、'.join(f.previous_rules)}）")
+        uses = [f"规则 {'、'.join(f.previous_rules)}"] if f.previous_rules else []
+        uses += ["与上年对比的提示"] if f.measures else []
+        out.print(f"上一年度数据：{len(prev)} 个单位（用于{'和'.join(uses) or '跨年度核对'}）")
 
     cache = open_cache(paths, no_cache)
     if cache is not None and cache.note:

@@ -14,6 +14,7 @@ from .model import (
     FieldDef,
     Form,
     LabelDef,
+    MeasureDef,
     RuleInstance,
     SheetDef,
     TypeDef,
@@ -21,6 +22,9 @@ from .model import (
 )
 from .spec import (
     ChecksPanelSpec,
+    CompareMeasureSpec,
+    CompareOutlierSpec,
+    CompareSpec,
     DerivedSpec,
     FieldSpec,
     FormSpec,
@@ -45,8 +49,8 @@ from .spec import (
 
 __all__ = [
     "DEFAULT_FORM", "available_forms", "builtin_form_dirs", "compile_form", "load_form",
-    "DerivedInstance", "FieldDef", "Form", "LabelDef", "RuleInstance", "SheetDef", "TypeDef",
-    "excel_range_list", "ChecksPanelSpec", "DerivedSpec", "FieldSpec", "FormSpec", "GridSpec",
+    "DerivedInstance", "FieldDef", "Form", "LabelDef", "MeasureDef", "RuleInstance", "SheetDef", "TypeDef",
+    "excel_range_list", "ChecksPanelSpec", "CompareMeasureSpec", "CompareOutlierSpec", "CompareSpec", "DerivedSpec", "FieldSpec", "FormSpec", "GridSpec",
     "LabelSpec", "ReportBlockSpec", "ReportSectionSpec", "ReportSpec", "ReportTextSpec",
     "RuleSpec", "ScopesSpec", "SheetSpec", "ShowSpec", "SignoffItemSpec", "SignoffSpec", "SummaryBreakdownSpec", "SummaryChartSpec", "SummaryPartSpec",
     "SummarySpec", "TypeSpec",

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from .. import expr as ex
 from ..cells import a1, parse_a1, parse_range
 from ..errors import FormDefinitionError
-from .model import DerivedInstance, FieldDef, Form, LabelDef, RuleInstance, SheetDef, TypeDef
+from .model import DerivedInstance, FieldDef, Form, LabelDef, MeasureDef, RuleInstance, SheetDef, TypeDef
 from .spec import FormSpec, GridSpec, SheetSpec
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -123,7 +123,7 @@ class _Compiler:
         dn = [f.defined_name for f in self.fields.values()]
         if len(set(dn)) != len(dn):
             raise ValueError("字段编号把 . 换成 _ 后重名，无法生成定义名称")
-        return Form(self.spec, self.path, sheets, self.fields, derived, rules)
+        return Form(self.spec, self.path, sheets, self.fields, derived, rules, self._measures())
 
     # -- sheets, labels, fields ------------------------------------------------------------
     def _type(self, name: str) -> TypeDef:
@@ -234,6 +234,37 @@ class _Compiler:
                     raise ValueError(f"规则 {r.id} 的定位字段 {anchor} 不存在")
                 key = r.id + ("[" + ",".join(variables.values()) + "]" if variables else "")
                 out.append(RuleInstance(r, key, variables, e, anchor, labels, e.compile()))
+        return out
+
+
+    def _measures(self) -> list[MeasureDef]:
+        """``compare.measures``: numbers over this year's fields only (last year's are the
+        same expression on last year's values), each with what its warning needs."""
+        if self.spec.compare is None:
+            return []
+        out: list[MeasureDef] = []
+        seen: set[str] = set()
+        for m in self.spec.compare.measures:
+            if m.id in seen:
+                raise ValueError(f"compare 中测算项编号重复：{m.id}")
+            seen.add(m.id)
+            exprs = [self._expr(m.expr, {})] + ([self._expr(m.of, {})] if m.of is not None else [])
+            for e in exprs:
+                for ref in e.refs:
+                    if ref.startswith(ex.PREV):
+                        raise ValueError(f"compare 测算项 {m.id} 不能引用 prev.（上年的值由同一表达式在上年数据上计算）：{e.text}")
+                    if not self.fields[ref].type.numeric:
+                        raise ValueError(f"compare 测算项 {m.id} 引用的字段 {ref} 不是数字")
+            anchor = m.anchor or (exprs[0].refs[0] if exprs[0].refs else "")
+            if anchor not in self.fields:
+                raise ValueError(f"compare 测算项 {m.id} 的定位字段 {anchor} 不存在")
+            if m.outlier is not None:
+                if m.of is not None and m.outlier.points is None:
+                    raise ValueError(f"compare 测算项 {m.id} 是比例，outlier 须写 points（百分点）")
+                if m.of is None and m.outlier.ratio is None:
+                    raise ValueError(f"compare 测算项 {m.id} 的 outlier 须写 ratio（倍数）")
+            of = exprs[1] if len(exprs) > 1 else None
+            out.append(MeasureDef(m, exprs[0], of, anchor, exprs[0].compile(), of.compile() if of is not None else None))
         return out
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from .. import expr as ex
 from ..cells import a1, quote_sheet, range_a1
 from ..errors import FormDefinitionError
-from .spec import FormSpec, RuleSpec, SheetSpec, TypeSpec
+from .spec import CompareMeasureSpec, FormSpec, RuleSpec, SheetSpec, TypeSpec
 
 _STAMP_VARS = ("agency_name", "agency_code", "year")
 T = TypeVar("T")
@@ -122,6 +122,57 @@ class RuleInstance:
 
 
 @dataclass
+class MeasureDef:
+    """A year-over-year measure (``compare.measures``): a number, or the share ``expr / of``."""
+
+    spec: CompareMeasureSpec
+    expr: ex.Expr
+    of: ex.Expr | None
+    anchor: str  # field id where an outlier warning points
+    func: Any = field(repr=False, default=None)
+    of_func: Any = field(repr=False, default=None)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def label(self) -> str:
+        return self.spec.label
+
+    @property
+    def share(self) -> bool:
+        return self.of is not None
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.expr.refs, *(self.of.refs if self.of is not None else ())]))
+
+    def value(self, values) -> float | None:
+        """The measure on ``values`` (a return's, last year's or totals); None when a number it
+        needs is missing, or a share's denominator is 0."""
+        if values is None:
+            return None
+        try:
+            num = self.func(values, {})
+            if self.of_func is None:
+                return num
+            den = self.of_func(values, {})
+            return num / den if den else None
+        except (TypeError, KeyError, ZeroDivisionError):
+            return None
+
+    def base(self, values) -> float | None:
+        """What a share is a share of (its denominator); a plain measure's own value."""
+        if self.of_func is None:
+            return self.value(values)
+        try:
+            return self.of_func(values, {}) if values is not None else None
+        except (TypeError, KeyError, ZeroDivisionError):
+            return None
+
+
+@dataclass
 class SheetDef:
     spec: SheetSpec
     labels: list[LabelDef]
@@ -144,6 +195,7 @@ class Form:
     fields: dict[str, FieldDef]
     derived: list[DerivedInstance]  # in evaluation order
     rules: list[RuleInstance]
+    measures: list[MeasureDef] = field(default_factory=list)  # year over year (``compare:``)
 
     @property
     def form_id(self) -> str:
@@ -237,6 +289,11 @@ class Form:
     def previous_rules(self) -> list[str]:
         """Ids of the rules that compare with last year (``needs_previous``), in form order."""
         return [r.id for r in self.spec.rules if r.needs_previous]
+
+    @cached_property
+    def compare_fields(self) -> set[str]:
+        """Field ids the year-over-year measures read (kept from last year by ``--previous``)."""
+        return {r for m in self.measures for r in m.refs}
 
     @cached_property
     def fingerprint(self) -> str:

@@ -142,7 +142,7 @@ class ReportTextSpec(_Spec):
 class ReportBlockSpec(_Spec):
     """A piece of a report section: a narrative field, a sheet's tables, or a chart."""
 
-    kind: Literal["text", "table", "chart"] = "text"
+    kind: Literal["text", "table", "chart", "compare"] = "text"  # compare: last year beside this year (county draft)
     field: str | None = None
     heading: str | None = None  # default: the field's label; "" for none
     run_in: str | None = None  # heading starts the paragraph, joined by this separator
@@ -201,6 +201,39 @@ class SummarySpec(_Spec):
 
 
 
+class CompareOutlierSpec(_Spec):
+    """When a measure's change from last year is a warning on the agency's return (and is
+    highlighted in 上年对比). Small numbers move a lot: nothing is flagged unless the larger of
+    the two years reaches ``min`` (for a share: both years' denominators)."""
+
+    ratio: float | None = Field(None, gt=1)  # this year >= ratio x last year, or <= last year / ratio
+    points: float | None = Field(None, gt=0)  # a share: moved by at least this many percentage points
+    min: float = Field(0, ge=0)
+
+
+class CompareMeasureSpec(_Spec):
+    """One number compared with last year: ``expr`` over field ids, or with ``of`` the share
+    ``expr / of`` (shown as a percentage; its change in percentage points)."""
+
+    id: str
+    label: str
+    expr: str
+    of: str | None = None
+    unit: str = ""
+    anchor: str | None = None  # the field a warning points at; default the first field of expr
+    outlier: CompareOutlierSpec | None = None
+
+
+class CompareSpec(_Spec):
+    """Year over year (``--previous``): the measures of the summary's 上年对比 sheet and of the
+    county draft's comparison, and the thresholds of the warnings on a return."""
+
+    measures: list[CompareMeasureSpec]
+    heading: str = "与上年对比情况"  # the county draft's paragraph (a section of its own unless a report block places it)
+    lead: str = "与{previous_year}年相比，{scope_name}"  # starts the draft's sentence (report names, {previous_year})
+    sentence: str = "{label}{this}{unit}，上年{last}{unit}，{change}"  # one per measure, joined with "；"
+
+
 class ScopesSpec(_Spec):
     """The two values of the identity's scope field: a unit reporting its own figures, and a
     return that adds up several units (an xlflow summary is one of these)."""
@@ -228,6 +261,7 @@ class FormSpec(_Spec):
     rules: list[RuleSpec] = []
     report: ReportSpec | None = None
     summary: SummarySpec | None = None
+    compare: CompareSpec | None = None
 
     @field_validator("sets", mode="before")
     @classmethod

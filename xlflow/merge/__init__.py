@@ -3,7 +3,8 @@
 ``consolidate(results, form, ...)`` decides which returns count and adds them up
 (``xlflow.totals``); ``status_rows(consolidation)`` gives each roster agency's state;
 ``build_summary(consolidation)`` lays out the workbook; ``merge_paths`` does all of it for the
-CLI. A summary file itself (its identity, its ``_xlflow`` table, reading it back) is
+CLI; ``compare.for_consolidation(c, previous)`` and ``compare.attach(c, comparison)`` add
+last year beside this year (上年对比). A summary file itself (its identity, its ``_xlflow`` table, reading it back) is
 ``xlflow.summaryfile``. ``docs/merge.md`` explains the rules to the clerk.
 """
 

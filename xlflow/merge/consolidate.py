@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..findings import finding
@@ -106,6 +107,9 @@ class Consolidation:
     roster: list[Agency] | None = None
     # Extra sheets for the summary workbook, each ``write(book)`` (the workspace's 上年对比).
     appendices: list[Callable[..., None]] = field(default_factory=list)
+    # Extra key/value rows of the summary's hidden _xlflow sheet (上年对比: last year's totals).
+    meta: dict[str, str] = field(default_factory=dict)
+    comparison: Any = None  # compare.Comparison once ``compare.attach`` gave it 上年对比
 
     @property
     def covered_codes(self) -> set[str]:

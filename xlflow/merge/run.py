@@ -24,6 +24,7 @@ from ..summaryfile import SummaryError, read_summary
 from ..validate import input_files as listed
 from ..validate import load_previous, validate_paths
 from ..vocab import DEFAULT_UNIT_CODE, DEFAULT_UNIT_NAME, LEVEL_SUFFIXES
+from .compare import attach, for_consolidation
 from .consolidate import Consolidation, consolidate
 from .export import write_long_csv
 from .packed import ValueLayout
@@ -95,6 +96,7 @@ class MergeOutcome:
     csv: Path | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    comparison: Any = None  # compare.Comparison when merged with --previous
 
 
 def merge_paths(
@@ -137,9 +139,13 @@ def merge_paths(
             on_result(r)
         results.append(slim(r))
     c = consolidate(results, form, year=year, roster=roster, code=code, name=name)
+    comparison = None
+    if prev is not None and form.measures:
+        comparison = for_consolidation(c, prev)
+        attach(c, comparison)
     atomic_write_bytes(out, build_summary(c))
     csv_path = write_long_csv(c, csv_dir) if csv_dir is not None else None
-    return MergeOutcome(c, out, csv_path, notes, time.perf_counter() - started)
+    return MergeOutcome(c, out, csv_path, notes, time.perf_counter() - started, comparison)
 
 
 class Slimmer:

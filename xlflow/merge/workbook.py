@@ -131,6 +131,7 @@ class SummaryBook:
         identity = summaryfile.identity(c.form, c.year, c.code, c.name)
         if c.roster is not None:
             identity.update(summaryfile.roster_identity(len(c.roster), [(a.code, a.name) for a in c.missing]))
+        identity.update(c.meta)
         for key, value in identity.items():
             ws.write_string(row, 0, key)
             ws.write_string(row, 1, value)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import expr as ex
-from ..form import Form, ReportBlockSpec, ReportSpec, ReportTextSpec
+from ..form import Form, ReportBlockSpec, ReportSectionSpec, ReportSpec, ReportTextSpec
+from ..measures import change_text, changes, percent, sentence, shown
 from ..vocab import LEADING_EQUALS
-from .model import Block, Chart, Paragraph, Report, Section, TableBlock
+from .model import Block, Cell, Chart, Paragraph, Report, Section, Table, TableBlock
 from .spec import UNITS, condition, report_spec
 from .tables import sheet_tables
 from .text import fmt_value, lookup_in, render
@@ -82,6 +83,7 @@ class _Context:
     values: Mapping[str, Any]
     extra: dict[str, str]
     units: Sequence[UnitRow] | None  # set for a county draft
+    previous: tuple[int | None, Mapping[str, Any]] | None = None  # county draft: (last year, its totals)
 
     def fill(self, template: str, item: str = "{name}{value}") -> str:
         base = lookup_in(self.values, self.extra)
@@ -136,19 +138,28 @@ def build_report(form: Form, values: Mapping[str, Any], *, agency_name: str | No
 
 def build_summary_report(form: Form, values: Mapping[str, Any], units: Sequence[UnitRow], *,
                          agency_name: str | None = None, year: int | None = None,
-                         notices: Sequence[str] = (), coverage: Coverage | None = None) -> Report:
+                         notices: Sequence[str] = (), coverage: Coverage | None = None,
+                         previous: tuple[int | None, Mapping[str, Any]] | None = None) -> Report:
     """The county's draft report: numbers from the summary, narrative left to the clerk.
-    Which units the numbers cover (``coverage``) is stated on page 1 and under every table."""
+    Which units the numbers cover (``coverage``) is stated on page 1 and under every table.
+    With ``previous`` (last year, last year's totals: ``summaryfile.Summary.previous``) the
+    form's ``compare`` measures are shown beside last year where a ``compare`` block of the
+    report stands, or in a section of their own at the end."""
     values = dict(values)
     units = list(units)
     coverage = coverage or Coverage(len(units))
     ctx = _context(form, values, agency_name, year, units)
+    ctx.previous = previous if form.measures else None
     preamble = [ctx.fill(p) for p in (ctx.spec.summary_preamble or ctx.spec.preamble)]
     preamble.insert(min(1, len(preamble)), coverage.statement())
     sections = [_section(ctx, sec) for sec in ctx.spec.sections]
+    placed = any(b.kind == "compare" for sec in ctx.spec.sections for b in sec.blocks)
+    if ctx.previous is not None and not placed:
+        heading = form.spec.compare.heading if form.spec.compare else ""
+        sections.append(_section(ctx, ReportSectionSpec(heading=heading, blocks=[ReportBlockSpec(kind="compare", heading="")])))
     for sec in sections:
         for block in sec.blocks:
-            if isinstance(block, TableBlock):
+            if isinstance(block, TableBlock) and not block.caption:
                 block.caption = coverage.caption()
     return Report(ctx.fill(ctx.spec.title), preamble, sections, [*notices, coverage.statement()], draft=True,
                   author=ctx.extra["agency_name"])
@@ -175,6 +186,8 @@ def _section(ctx: _Context, sec) -> Section:
             chart = _chart(ctx, b)
             if chart.categories:
                 blocks.append(chart)
+        elif b.kind == "compare":
+            blocks.extend(_compare(ctx, b))
         elif ctx.units is not None:
             blocks.extend(_draft_text(ctx, b))
         else:
@@ -252,3 +265,44 @@ def _chart(ctx: _Context, b: ReportBlockSpec) -> Chart:
                 totals[name] = totals.get(name, 0) + count
     items = [(n, v) for n, v in totals.items() if v]
     return Chart(ctx.fill(b.title), [n for n, _ in items], [v for _, v in items])
+
+
+def _compare(ctx: _Context, b: ReportBlockSpec) -> list[Block]:
+    """Last year beside this year (a county draft merged with last year's data): one sentence
+    of every measure, then a table of them. Nothing in an agency's report or without last year."""
+    if ctx.units is None or ctx.previous is None:
+        return []
+    form = ctx.form
+    prev_year, last = ctx.previous
+    found = [c for c in changes(form, ctx.values, last) if c.this is not None]
+    if not found:
+        return []
+    spec = form.spec.compare
+    extra = {**ctx.extra, "previous_year": str(prev_year) if prev_year is not None else "上"}
+    lead = render(spec.lead, lookup_in({}, extra)) if spec else ""
+    # The sentence names what happened; a measure that was 0 both years is left to the table.
+    said = [c for c in found if c.this or c.last] or found[:1]
+    text = lead + "；".join(sentence(form, c) for c in said) + "。"
+    heading = b.heading if b.heading is not None else (spec.heading if spec else "")
+    out: list[Block] = [Paragraph(heading, "subheading")] if heading else []
+    out.append(Paragraph(text, "data"))
+    year = ctx.extra["year"]
+    head = ["项目", f"{prev_year}年" if prev_year is not None else "上年", f"{year}年" if year else "本年", "增减", "增减幅度"]
+    cells = [Cell(0, k, t, "header") for k, t in enumerate(head)]
+    for r, c in enumerate(found, 1):
+        unit = c.measure.spec.unit if not c.measure.share else ""
+        label = c.measure.label + (f"（{unit}）" if unit else "")
+        diff = change_text(c, with_pct=False)
+        pct = ""
+        if c.pct is not None:
+            pct = percent_text(c.pct)
+        row = [label, shown(c, "last"), shown(c, "this"), diff, pct]
+        cells += [Cell(r, k, t, "label" if k == 0 else "value") for k, t in enumerate(row)]
+    table = Table(len(found) + 1, len(head), [30, 12, 12, 24, 12], cells)
+    caption = f"注：上年数据取自{prev_year}年汇总表的合计数。" if prev_year is not None else "注：上年数据取自上年汇总表的合计数。"
+    out.append(TableBlock(table, caption))
+    return out
+
+
+def percent_text(fraction: float) -> str:
+    return ("+" if fraction > 0 else "") + percent(fraction)

@@ -44,13 +44,17 @@ def finding_line(x: Finding) -> str:
     return f"{where}：{x.message}" if where else x.message
 
 
-def report_from_file(file: Path, form: Form, *, force: bool = False, name: str | None = None) -> FileReport:
+def report_from_file(file: Path, form: Form, *, force: bool = False, name: str | None = None,
+                     result: FileResult | None = None) -> FileReport:
+    """The report model from ``file``; ``result``: its validation result when already known
+    (the workspace validates in its worker pool, never here)."""
     # Imported here: ``xlflow.cli`` imports this module, and every command would pay for the
     # reader and the validator at start-up (about 0.1 s of ``xlflow --help``).
     from ..summaryfile import read_summary
     from ..validate import validate_file
 
-    result = validate_file(file, form)
+    if result is None:
+        result = validate_file(file, form)
     if result.status == "unreadable" or result.values is None:
         why = "；".join(x.message for x in result.findings[:3]) or "无法读取"
         raise XlflowError(f"{file.name}：无法读取，不能生成报告。{why}")
@@ -78,7 +82,8 @@ def report_from_file(file: Path, form: Form, *, force: bool = False, name: str |
         coverage = Coverage(len(summary.rows)) if missing is None else Coverage(
             len(summary.rows), summary.roster_size, missing[0], tuple(n for _, n in missing[1]))
         model = build_summary_report(form, result.values, summary.rows, agency_name=name or result.agency_name,
-                                     year=result.year, notices=[*notices, draft], coverage=coverage)
+                                     year=result.year, notices=[*notices, draft], coverage=coverage,
+                                     previous=summary.previous)
     else:
         model = build_report(form, result.values, agency_name=name or result.agency_name, year=result.year,
                              notices=notices)

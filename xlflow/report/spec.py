@@ -126,6 +126,8 @@ def _check_block(form: Form, sec: ReportSectionSpec, b: ReportBlockSpec, problem
             return
         if not sheet.spec.tables:
             problems.append(f"工作表“{sheet.name}”没有声明 tables，无法作为表格输出")
+    if b.kind == "compare" and not form.measures:
+        problems.append("compare 段落需要报表定义中有 compare.measures")
     if b.kind == "chart":
         if b.rows not in form.spec.sets or not b.label or not b.value:
             problems.append(f"图表“{b.title}”须写明 rows（集合）、label 和 value")

@@ -12,7 +12,8 @@ Public API (the merge, report and CLI stages code against these names):
 * ``dependencies.dependencies(result, form, year, roster, previous) -> str``,
   ``dependencies.is_current(digest, result, form, year, roster, previous) -> bool`` and
   ``dependencies.reusable(result) -> bool`` (also importable from ``cache``)
-* ``load_previous(paths, form) -> Previous`` and ``Previous.for_agency(code)``
+* ``load_previous(paths, form) -> Previous`` and ``Previous.for_agency(code)``; ``previous_of(form, units,
+  year=, totals=) -> Previous`` from last year's units already at hand (a workspace's stored year)
 """
 
 from .engine import validate_file
@@ -23,6 +24,6 @@ from .inputs import (
     iter_input_files,
     validate_paths,
 )
-from .previous import Previous, load_previous
+from .previous import Previous, load_previous, previous_of
 
-__all__ = ["SPREADSHEET_SUFFIXES", "InputFile", "Previous", "input_files", "iter_input_files", "load_previous", "validate_file", "validate_paths"]
+__all__ = ["SPREADSHEET_SUFFIXES", "InputFile", "Previous", "input_files", "iter_input_files", "load_previous", "previous_of", "validate_file", "validate_paths"]

@@ -15,6 +15,7 @@ from typing import Any
 from ..cells import a1
 from ..findings import DERIVED_TEMPLATES, finding, render
 from ..form import Form
+from ..measures import SHIFT, changes, shown
 from ..read.plan import FormPlan, plan_for
 from ..results import Finding
 from .policy import Checker, checker, parse_number
@@ -189,3 +190,31 @@ def run_rules(
                     expected=rhs, actual=lhs, **_place(plan, positions, inst.anchor))
         )
     return findings
+
+
+def outliers(
+    plan: FormPlan,
+    values: Mapping[str, Any],
+    positions: Mapping[str, Position],
+    invalid: set[str],
+    previous: Mapping[str, Any] | None,
+) -> list[Finding]:
+    """The year-over-year warnings (the form's ``compare.measures`` with an ``outlier``): this
+    return's measures against the same agency's last year. Nothing without last year's data,
+    nothing on a measure that reads an invalid cell."""
+    if previous is None:
+        return []
+    out: list[Finding] = []
+    for c in changes(plan.form, values, previous):
+        kind = c.outlier
+        if kind is None or (invalid and any(r in invalid for r in c.measure.refs)):
+            continue
+        rule = c.measure.spec.outlier
+        place = _place(plan, positions, c.measure.anchor)
+        if kind == SHIFT:
+            out.append(finding(kind, actual=shown(c, "this"), expected=shown(c, "last"), label=c.measure.label,
+                               points=round(abs(c.change), 1), threshold=rule.points, **place))
+        else:
+            out.append(finding(kind, actual=c.this, expected=c.last, label=c.measure.label, unit=c.measure.spec.unit,
+                               ratio=rule.ratio, **place))
+    return out

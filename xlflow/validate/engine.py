@@ -24,7 +24,7 @@ from ..results import FileResult, Finding
 from ..roster import Agency
 from ..summaryfile import is_summary
 from . import sheetchecks
-from .checks import derive, normalise, run_rules
+from .checks import derive, normalise, outliers, run_rules
 from .identity import check_identity
 from .summary import validate_summary
 
@@ -172,6 +172,7 @@ def _validate_book(book: Book, plan: FormPlan, result: FileResult, year, roster,
     result.findings.extend(derive(plan, values, raw, positions, invalid, book.formula_cells, book.application, texty))
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
     result.findings.extend(run_rules(plan, values, positions, invalid, prev))
+    result.findings.extend(outliers(plan, values, positions, invalid, prev))
     result.values = values
 
 

@@ -17,7 +17,7 @@ from ..read.plan import plan_for
 from ..results import FileResult
 from ..roster import Agency
 from ..summaryfile import SummaryError, from_book
-from .checks import run_rules
+from .checks import outliers, run_rules
 
 
 def validate_summary(
@@ -49,4 +49,5 @@ def validate_summary(
     not_summed = {fid for fid in form.fields if fid not in summed}
     prev = previous.for_agency(result.agency_code) if previous is not None and result.agency_code else None
     result.findings.extend(run_rules(plan_for(form), values, positions, not_summed, prev))
+    result.findings.extend(outliers(plan_for(form), values, positions, not_summed, prev))
     result.values = values
