@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.returned import build, clean_values
+from xlflow.workspace import Workspace
 
 YEAR = 2024
 PASSWORD = "县里的管理密码2024"
@@ -27,9 +28,7 @@ def roster_csv(tmp_path: Path) -> Path:
 
 
 def make_workspace(tmp_path: Path):
-    from tests.support.fake_workspace import FakeWorkspace
-
-    return FakeWorkspace(YEAR, roster_csv(tmp_path))
+    return Workspace.init(tmp_path / "嘉祥县", year=YEAR, roster=roster_csv(tmp_path), name="嘉祥县", code="370829")
 
 
 @dataclass
