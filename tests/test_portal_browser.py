@@ -54,7 +54,7 @@ def served(tmp_path_factory):
 def browser():
     sync_playwright = _browser_or_fail()
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"])
         yield b
         b.close()
 
