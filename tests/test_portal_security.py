@@ -223,3 +223,29 @@ def test_upload_limit_holds_while_streaming(portal):
         answer, sent = _raw_request(srv.port, head, 1600, chunk)  # 100 MB if all were sent
         assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
         assert sent < 200, sent  # refused after ~1 MB (plus socket buffers), not 100 MB
+
+
+HOSTILE = ["zip-truncated", "zip-inflates-past-declared-size", "zip-encrypted-member", "zip-climbing-path", "far-note-xfd1048576",
+           "too-many-cells", "deep-nesting", "dtd-in-sheet", "zip-of-returns", "pdf-renamed-xlsx"]
+
+
+def test_hostile_files_are_findings_of_that_upload_only(portal):
+    """Broken files, bombs, encrypted and far-cell files through C's link: each answered with
+    its finding, stored as C's upload only; the server keeps serving the others."""
+    from tests.corpus import CASES
+    from tests.support.portal import C
+
+    c = client(portal)
+    token = portal.ws.issue_links(codes=[C], actor="test")[C]
+    others = {code: [(s.id, s.current, s.status) for s in portal.ws.submissions(agency_code=code)] for code in (A, B)}
+    for name in HOSTILE:
+        case = CASES[name]
+        r = c.post(f"/a/{token}/upload", headers={"accept": "application/json"}, files={"file": (f"{name}.xlsx", case.build())})
+        assert r.status_code == 200, (name, r.text[:200])
+        entry = r.json()
+        if case.status == "unreadable":
+            assert entry["status"] == "unreadable" and entry["verdict_text"] == "无法读取", name
+        assert set(case.codes) <= {f["rule"] for f in entry["findings"]}, (name, [f["rule"] for f in entry["findings"]])
+        assert portal.ws.submissions(agency_code=C)[0].filename == f"{name}.xlsx"
+        assert c.get(f"/a/{portal.tokens[A]}").status_code == 200
+    assert {code: [(s.id, s.current, s.status) for s in portal.ws.submissions(agency_code=code)] for code in (A, B)} == others
