@@ -249,3 +249,12 @@ def test_hostile_files_are_findings_of_that_upload_only(portal):
         assert portal.ws.submissions(agency_code=C)[0].filename == f"{name}.xlsx"
         assert c.get(f"/a/{portal.tokens[A]}").status_code == 200
     assert {code: [(s.id, s.current, s.status) for s in portal.ws.submissions(agency_code=code)] for code in (A, B)} == others
+
+
+def test_failed_logins_are_rate_limited(portal):
+    c = client(portal, login_failures=3)
+    token = csrf_of(c.get("/login").text)
+    codes = [c.post("/login", data={"password": f"guess{i}", "csrf_token": token}).status_code for i in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    # even the right password waits now
+    assert c.post("/login", data={"password": PASSWORD, "csrf_token": token}, follow_redirects=False).status_code == 429
