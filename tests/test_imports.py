@@ -39,6 +39,8 @@ LOCAL_IMPORTS = {
     "xlflow.report": {"xlflow.report.docx_render", "xlflow.report.html_render", "xlflow.report.md_render"},
     # the workspace pulls in SQLAlchemy and alembic (0.15-0.25 s): only the workspace commands pay
     "xlflow.cli._workspace": {"xlflow.workspace", "xlflow.workspace.ingest"},
+    # the web stack (starlette, jinja2, multipart; ~0.15 s) only for xlflow serve
+    "xlflow.cli.serve": {"xlflow.portal"},
 }
 
 

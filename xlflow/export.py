@@ -42,12 +42,16 @@ def _basis(form: Form, rule: str, field: str | None) -> str:
 _STATUSES = ("valid", "invalid", "unreadable")
 
 
-def _file_entry(form: Form, r: FileResult) -> dict[str, Any]:
+def file_entry(form: Form, r: FileResult) -> dict[str, Any]:
+    """One entry of the ``files`` list of ``xlflow validate --json`` (the portal's JSON answer too)."""
     d = r.to_dict()
     d["members"] = list(r.members)
     for fd in d["findings"]:
         fd["basis"] = _basis(form, fd["rule"], fd["field"])
     return d
+
+
+_file_entry = file_entry  # the name before the portal used it
 
 
 def _document_head(form: Form) -> dict[str, Any]:

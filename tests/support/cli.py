@@ -27,10 +27,10 @@ class Run:
     stderr: str
 
 
-def xlflow(*args: object, cwd: Path | None = None, env: Mapping[str, str | None] | None = None) -> Run:
+def xlflow(*args: object, cwd: Path | None = None, env: Mapping[str, str | None] | None = None, input_text: str | None = None) -> Run:
     runner = CliRunner()
     argv, here = sys.argv, Path.cwd()
-    with runner.isolation(env=env) as (out, err, _):
+    with runner.isolation(input=input_text, env=env) as (out, err, _):
         sys.argv = ["xlflow", *map(str, args)]
         code = 0
         try:

@@ -42,6 +42,7 @@ from .db import ensure_schema, make_engine, reading, upgrade, writing
 from .exports import ExportMixin
 from .ingest import IngestMixin
 from .records import AuditEntry, Submission, now, parse_time, time_text
+from .access import AccessMixin
 from .rosterops import RosterMixin
 from .store import agency_of, audit, audit_entry, result_of, submission
 from .years import YearsMixin
@@ -63,7 +64,7 @@ class NoReviews:
         return {}
 
 
-class Workspace(IngestMixin, RosterMixin, YearsMixin, CheckMixin, ExportMixin, NoReviews):
+class Workspace(AccessMixin, IngestMixin, RosterMixin, YearsMixin, CheckMixin, ExportMixin, NoReviews):
     def __init__(self, root: Path, engine: sa.Engine):
         self.root = Path(root)
         self.paths = Paths(self.root)
