@@ -113,3 +113,21 @@ def test_serve_answers(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_init_sets_the_admin_password_from_stdin(tmp_path):
+    from tests.returned import ROSTER_CSV
+
+    d = tmp_path / "ws"
+    r = xlflow("init", d, "--year", 2024, "--agencies", ROSTER_CSV, "--password-stdin", input_text=PASSWORD + "\n")
+    assert r.returncode == 0 and "管理密码已设置" in r.stdout, r.stdout + r.stderr
+    with Workspace.open(d) as w:
+        assert w.check_admin_password(PASSWORD)
+    # without a password, init says how to set one and how to start the portal
+    r = xlflow("init", tmp_path / "ws2", "--year", 2024, "--agencies", ROSTER_CSV)
+    assert r.returncode == 0 and "xlflow admin-password" in r.stdout and "xlflow serve" in r.stdout
+    # a password too short: the workspace stands, the clerk is told to set it again
+    r = xlflow("init", tmp_path / "ws3", "--year", 2024, "--agencies", ROSTER_CSV, "--password-stdin", input_text="short\n")
+    assert r.returncode == 0 and "管理密码未设置" in r.stderr
+    with Workspace.open(tmp_path / "ws3") as w:
+        assert not w.has_admin_password()

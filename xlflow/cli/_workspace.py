@@ -4,10 +4,13 @@ commands that use it, so every other command starts as fast as before."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from ..errors import UsageError
 
 CONFIG_NAME = "workspace.json"  # == xlflow.workspace.config.CONFIG_NAME (tests/test_workspace.py checks)
 
@@ -51,3 +54,17 @@ def refresh(ws, year: int | None, actor: str = DEFAULT_ACTOR) -> None:
     if stale:
         typer.echo(f"有 {len(stale)} 份已存的校验结果需要重新校验（报表定义、xlflow 版本、名单或上年数据有变化），正在从存档文件重新校验……")
     show_changes(ws.revalidate(year, actor=actor, ids=stale))
+
+
+def new_password(from_stdin: bool) -> str:
+    """The clerk's new portal password: the first line of stdin (scripts), or typed twice."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("新的管理密码", hide_input=True, prompt_suffix="：")
+        again = typer.prompt("再输入一次", hide_input=True, prompt_suffix="：")
+        if password != again:
+            raise UsageError("两次输入的密码不一致，未修改。")
+    if not password:
+        raise UsageError("密码不能为空。")
+    return password

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from ..errors import UsageError
-from ._workspace import DEFAULT_ACTOR, ActorOpt, DirArg, open_workspace
+from ._workspace import DEFAULT_ACTOR, ActorOpt, DirArg, new_password, open_workspace
 
 
 def admin_password(
@@ -20,15 +18,7 @@ def admin_password(
 
     示例：xlflow admin-password 嘉祥县
     """
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("新的管理密码", hide_input=True, prompt_suffix="：")
-        again = typer.prompt("再输入一次", hide_input=True, prompt_suffix="：")
-        if password != again:
-            raise UsageError("两次输入的密码不一致，未修改。")
-    if not password:
-        raise UsageError("密码不能为空。")
+    password = new_password(password_stdin)
     with open_workspace(dir) as ws:
         ws.set_admin_password(password, actor=actor)
     typer.echo("管理密码已设置。")
