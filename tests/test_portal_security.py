@@ -122,6 +122,26 @@ def test_agency_cannot_see_or_change_another_agency(portal):
     assert mine.agency_code == A and mine.filename == "别人的.xlsx"
 
 
+def test_another_agencys_exact_file_is_refused_and_tells_nothing_of_it(portal):
+    c = client(portal)
+    theirs = good_return(A, **{"t2.penalty": 77})
+    assert upload(c, portal.tokens[A], theirs, name="办公室报表-终稿.xlsx").status_code == 200
+    a_before = [(s.id, s.current, s.status) for s in portal.ws.submissions(agency_code=A)]
+    b_before = [s.id for s in portal.ws.submissions(agency_code=B)]
+    for json_wanted in (False, True):
+        headers = {"accept": "application/json"} if json_wanted else {}
+        r = upload(c, portal.tokens[B], theirs, name="我的.xlsx", headers=headers)
+        assert r.status_code == 409
+        text = r.text
+        assert "另一单位" in text and "未登记" in text
+        for secret in ("办公室报表-终稿", "嘉祥县人民政府办公室", A):
+            assert secret not in text
+    assert [s.id for s in portal.ws.submissions(agency_code=B)] == b_before
+    assert [(s.id, s.current, s.status) for s in portal.ws.submissions(agency_code=A)] == a_before
+    # the clerk's log says which file it matched
+    assert any(e.action == "duplicate" and e.agency_code == B and A in e.detail for e in portal.ws.log())
+
+
 def test_json_upload_has_the_shape_of_validate_json(portal):
     c = client(portal)
     r = c.post(f"/a/{portal.tokens[A]}/upload", headers={"accept": "application/json"},
@@ -143,12 +163,16 @@ def test_json_upload_has_the_shape_of_validate_json(portal):
 
 def test_file_names_are_never_paths(portal, tmp_path):
     c = client(portal)
-    for name in ("..\\..\\windows\\报表.xlsx", "/etc/passwd.xlsx", "\x00\x07控制.xlsx", "...xlsx"):
+    # a path keeps its last component; a name that is nothing but dots has no spreadsheet suffix left
+    expected = {"..\\..\\windows\\报表.xlsx": (200, "报表.xlsx"), "/etc/passwd.xlsx": (200, "passwd.xlsx"),
+                "\x00\x07控制.xlsx": (200, None), "...xlsx": (400, None)}
+    for name, (status, kept) in expected.items():
         r = c.post(f"/a/{portal.tokens[A]}/upload", headers={"accept": "application/json"}, files={"file": (name, good_return(A, **{"t2.penalty": len(name)}))})
-        assert r.status_code in (200, 400), r.text
-        if r.status_code == 200:
+        assert r.status_code == status, (name, r.text)
+        if status == 200:
             stored = portal.ws.submissions(agency_code=A)[0].filename
             assert "/" not in stored and "\\" not in stored and "\x00" not in stored and not stored.startswith(".")
+            assert kept is None or stored == kept
     r = c.post(f"/a/{portal.tokens[A]}/upload", headers={"accept": "application/json"}, files={"file": ("报表.pdf", b"%PDF-1.4")})
     assert r.status_code == 400 and "不是电子表格" in r.json()["message"]
 

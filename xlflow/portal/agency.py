@@ -120,6 +120,8 @@ async def upload(request: Request) -> Response:
         return _refuse(request, json_wanted, "locked", reason, 409)
     outcome = await run(w.add_bytes, data, filename, year=year, agency_code=agency.code,
                         actor=f"agency:{agency.code}", source="portal")
+    if outcome.foreign:
+        return _refuse(request, json_wanted, "other-agency-file", outcome.message, 409)
     if json_wanted:
         entry = file_entry(w.form(year), outcome.result)
         entry["path"] = filename  # the name as received, never a path on the server

@@ -38,7 +38,7 @@ from .store import (
 from .supersede import RULE_TEXT, filled_date
 
 _s = t.submissions
-_DUPLICATE = (sa.select(_s.c.id, _s.c.filename, _s.c.received_at, _s.c.current, _s.c.late, _s.c.result)
+_DUPLICATE = (sa.select(_s.c.id, _s.c.agency_code, _s.c.filename, _s.c.received_at, _s.c.current, _s.c.late, _s.c.result)
               .where(_s.c.year == sa.bindparam("y"), _s.c.sha256 == sa.bindparam("h")))
 _INSERT = _s.insert().returning(_s.c.id)
 _STATUS_ZH = {"valid": "通过", "invalid": "未通过", "unreadable": "无法读取"}
@@ -177,10 +177,24 @@ class IngestMixin:
         return self._duplicate_outcome(year, digest, filename, row, actor, agency_code)
 
     def _duplicate_outcome(self, year: int, digest: str, filename: str, row: Any, actor: str, agency_code: str | None) -> IngestOutcome:
+        if agency_code and row.agency_code and row.agency_code != agency_code:
+            return self._foreign(year, digest, filename, row, actor, agency_code)
         msg = f"{Path(filename).name}：与已收到的第 {row.id} 号文件（{Path(row.filename).name}，{row.received_at[:19].replace('T', ' ')} UTC）内容完全相同，未重复登记。"
         with writing(self.engine) as conn:
             audit(conn, "duplicate", actor=actor, year=year, agency_code=agency_code, detail=msg)
         return IngestOutcome(row.id, digest, True, result_of(row), bool(row.current), [], bool(row.late), msg)
+
+    def _foreign(self, year: int, digest: str, filename: str, row: Any, actor: str, agency_code: str) -> IngestOutcome:
+        """An upload for ``agency_code`` whose bytes are another agency's stored file: refused,
+        and the answer says nothing of that file (its agency, name, time or result); the clerk's
+        audit log says which file it matched."""
+        msg = (f"{Path(filename).name}：这份文件与另一单位已报送的文件完全相同，不是本单位的报表，未登记。"
+               "请用本页面下载的本单位模板填写后再上传。")
+        with writing(self.engine) as conn:
+            audit(conn, "duplicate", actor=actor, year=year, agency_code=agency_code,
+                  detail=f"{Path(filename).name}：与第 {row.id} 号文件（{row.agency_code}）内容完全相同，未登记。")
+        refused = FileResult(path=Path(Path(filename).name), status="unreadable", sha256=digest)
+        return IngestOutcome(0, digest, True, refused, False, [], False, msg, foreign=True)
 
     def _store(self, ctx: _Batch, result: FileResult, digest: str, size: int, filename: str, agency_code: str | None,
                actor: str, source: str) -> IngestOutcome:

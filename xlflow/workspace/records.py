@@ -65,6 +65,9 @@ class IngestOutcome:
     superseded: list[int] = field(default_factory=list)
     late: bool = False
     message: str = ""
+    # The same bytes are stored already as ANOTHER agency's file (a portal upload made for
+    # ``agency_code``): nothing is recorded for this agency and nothing of the other one is told.
+    foreign: bool = False
 
 
 @dataclass
