@@ -188,3 +188,29 @@ def test_worker_stderr_does_not_reach_the_terminal(monkeypatch, box, capfd):
     (r,) = validate_paths([box / "boom.xlsx"], FORM)
     assert "memory allocation of 123 bytes failed" in r.findings[0].message
     assert "memory allocation" not in capfd.readouterr().err
+
+
+def _hang(seconds):
+    import time as _time
+
+    _time.sleep(seconds)
+
+
+def _abort():
+    os.abort()
+
+
+def _answer(x, *, plus):
+    return x + plus
+
+
+def test_run_isolated_returns_and_survives_crash_and_hang():
+    from xlflow.validate.isolation import IsolatedFailure, Limits, run_isolated
+
+    assert run_isolated(_answer, 40, plus=2) == 42
+    with pytest.raises(IsolatedFailure, match="异常退出"):
+        run_isolated(_abort)
+    started = time.monotonic()
+    with pytest.raises(IsolatedFailure, match="秒仍未完成"):
+        run_isolated(_hang, 30, limits=Limits(timeout=1.0))
+    assert time.monotonic() - started < 10

@@ -282,3 +282,22 @@ def test_failed_logins_are_rate_limited(portal):
     assert codes == [401, 401, 401, 429, 429]
     # even the right password waits now
     assert c.post("/login", data={"password": PASSWORD, "csrf_token": token}, follow_redirects=False).status_code == 429
+
+
+def test_annotated_copy_is_made_outside_the_server_process(portal, monkeypatch):
+    import io
+
+    import openpyxl
+
+    import xlflow.workspace.core as core
+
+    calls = []
+    real = core.run_isolated
+    monkeypatch.setattr(core, "run_isolated", lambda *a, **k: calls.append(a[0].__name__) or real(*a, **k))
+    c = client(portal)
+    r = upload(c, portal.tokens[A], bad_return(A), name="有错.xlsx", follow_redirects=False)
+    page = r.headers["location"]
+    got = c.get(page + "/annotated")
+    assert got.status_code == 200 and calls == ["annotate_file"]
+    sheet = openpyxl.load_workbook(io.BytesIO(got.content))["三、依申请公开"]
+    assert sheet["D30"].comment is not None and "R1" in sheet["D30"].comment.text

@@ -26,6 +26,7 @@ from ..results import FileResult
 from ..roster import Agency, load_roster
 from ..template import TemplateFactory, template_filename
 from ..validate.dependencies import code_version, form_digest
+from ..validate.isolation import run_isolated
 from . import schema as t
 from .blobs import BlobStore
 from .check import CheckMixin
@@ -336,7 +337,13 @@ class Workspace(AccessMixin, IngestMixin, RosterMixin, YearsMixin, CheckMixin, E
             src.parent.mkdir()
             src.write_bytes(self.blobs.get(row.sha256))
             result.path = src
-            out = annotate_file(result, Path(tmp) / "out", names=rule_names(self.form(row.year)))
+            # openpyxl opens the received file: in a child under the workers' limits, never in
+            # this process (the portal's server), whatever the file holds
+            try:
+                out = run_isolated(annotate_file, result, Path(tmp) / "out", names=rule_names(self.form(row.year)),
+                                   limits=self.limits)
+            except Exception:  # noqa: BLE001 - a file openpyxl cannot annotate has no annotated copy
+                return None
             return out.read_bytes() if out is not None else None
 
     def template_bytes(self, agency_code: str, year: int | None = None) -> tuple[str, bytes]:
