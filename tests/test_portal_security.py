@@ -301,3 +301,20 @@ def test_annotated_copy_is_made_outside_the_server_process(portal, monkeypatch):
     assert got.status_code == 200 and calls == ["annotate_file"]
     sheet = openpyxl.load_workbook(io.BytesIO(got.content))["三、依申请公开"]
     assert sheet["D30"].comment is not None and "R1" in sheet["D30"].comment.text
+
+
+def test_a_new_admin_password_ends_older_sessions(tmp_path):
+    p = portal_workspace(tmp_path)
+    try:
+        c = TestClient(create_app(p.ws, Settings()))
+        token = csrf_of(c.get("/login").text)
+        assert c.post("/login", data={"password": PASSWORD, "csrf_token": token}, follow_redirects=False).status_code == 303
+        assert c.get("/admin", follow_redirects=False).status_code == 200
+        copied = dict(c.cookies)
+        p.ws.set_admin_password(PASSWORD + "-新", actor="test")
+        for cookies in (None, copied):  # the clerk's own browser and a copy of its cookie
+            other = TestClient(create_app(p.ws, Settings()), cookies=cookies) if cookies else c
+            r = other.get("/admin", follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/login"
+    finally:
+        p.ws.close()

@@ -16,12 +16,16 @@ from .presenter import dashboard_rows, result_view, submission_view
 from .words import REVIEW_ACTIONS, REVIEW_ZH, days_left_words
 
 ADMIN = "admin"
+GENERATION = "pw"  # the admin password's stamp at login
 
 
 def clerk_only(handler):
     @functools.wraps(handler)
     async def guarded(request: Request) -> Response:
-        if request.session.get(ADMIN) is not True:
+        # a session is the clerk's while the password it logged in with is still the one set:
+        # a new password ends every session made before it (a copied cookie included)
+        if request.session.get(ADMIN) is not True or \
+                request.session.get(GENERATION) != await run(ws(request).admin_password_stamp):
             if request.method == "GET" and not request.headers.get("hx-request"):
                 return RedirectResponse("/login", status_code=303)
             return Response("请先登录。", status_code=401, media_type="text/plain; charset=utf-8")
@@ -42,16 +46,18 @@ async def login(request: Request) -> Response:
         return forbidden()
     client = request.client.host if request.client else "?"
     limiter = request.app.state.login_failures
-    if limiter.hit(client, peek=True) is not None:
+    # every attempt counts before the (slow) password check, so guesses sent at once cannot
+    # all pass a check made before any of them was counted
+    if limiter.hit(client) is not None:
         return message(request, "请稍后再试", "密码错误次数过多，请几分钟后再试。", 429, back="/login")
     w = ws(request)
     ok = await run(w.check_admin_password, str(form.get("password", "")))
     if not ok:
-        limiter.hit(client)
         has = await run(w.has_admin_password)
         return page(request, "login.html", status_code=401, has_password=has, error="密码不正确。")
     request.session.clear()  # a fresh session (and CSRF token) after login
     request.session[ADMIN] = True
+    request.session[GENERATION] = await run(w.admin_password_stamp)
     request.session["csrf"] = secrets.token_urlsafe(32)
     await run(w.audit, "login", actor="clerk", detail=f"管理员从 {client} 登录门户")
     return RedirectResponse("/admin", status_code=303)

@@ -153,6 +153,11 @@ class AccessMixin:
             conn.execute(admin_password.insert().values(id=1, hash=stored, set_at=time_text(now()), set_by=actor))
             audit(conn, "admin-password", actor=actor, detail="设置了门户管理密码")
 
+    def admin_password_stamp(self) -> str | None:
+        """When the admin password was last set (None: never): the portal ends sessions older than it."""
+        with reading(self.engine) as conn:
+            return conn.execute(sa.select(admin_password.c.set_at)).scalar()
+
     def has_admin_password(self) -> bool:
         with reading(self.engine) as conn:
             return conn.execute(sa.select(admin_password.c.id)).first() is not None
