@@ -20,6 +20,11 @@ from typing import Any
 SEVERITIES = ("error", "warning", "info")  # worst first
 SEVERITY_ZH = {"error": "错误", "warning": "提示", "info": "信息"}
 FILE_STATUS_ZH = {"valid": "合格", "invalid": "不合格", "unreadable": "无法读取"}
+# the same states as an upload's answer (the workspace's messages, the portal, xlflow history)
+UPLOAD_STATUS_ZH = {"valid": "通过", "invalid": "未通过", "unreadable": "无法读取"}
+# the clerk's review of a return (workspace, portal): its state, and the decisions
+REVIEW_STATE_ZH = {"": "待审核", "accepted": "已确认", "returned": "已退回"}
+REVIEW_ACTION_ZH = {"accept": "确认", "return": "退回", "reopen": "重新开放"}
 
 # -- the roster: each agency's state (``xlflow status``, 填报情况) ------------------------------
 STATE_OK, STATE_WARN, STATE_FAIL, STATE_MISSING, STATE_OUTSIDE = "ok", "warn", "fail", "missing", "outside"

@@ -7,9 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..vocab import REVIEW_STATE_ZH, UPLOAD_STATUS_ZH
 from ._workspace import DirArg, WsYearOpt, open_workspace
-
-_STATUS = {"valid": "通过", "invalid": "未通过", "unreadable": "无法读取"}
 
 
 def history(
@@ -25,8 +24,8 @@ def history(
         subs = ws.submissions(year, agency)
         for s in subs:
             when = s.received_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            flags = "".join(["  现用" if s.current else "", "  逾期" if s.late else "", f"  {s.review}" if s.review else ""])
-            typer.echo(f"第 {s.id:>4} 号  {when}  {s.agency_code or '未识别单位':<12} {_STATUS.get(s.status, s.status)}"
+            flags = "".join(["  现用" if s.current else "", "  逾期" if s.late else "", f"  {REVIEW_STATE_ZH[s.review]}" if s.review else ""])
+            typer.echo(f"第 {s.id:>4} 号  {when}  {s.agency_code or '未识别单位':<12} {UPLOAD_STATUS_ZH.get(s.status, s.status)}"
                        f"（错误 {s.errors}，警告 {s.warnings}）{flags}  {Path(s.filename).name}  {s.source}/{s.actor}")
         typer.echo(f"共 {len(subs)} 份。")
 

@@ -9,10 +9,9 @@ from datetime import date, datetime
 
 from ..findings import rule_label, rule_names
 from ..results import FileResult
-from ..vocab import FILE_STATUS_ZH, SEVERITY_ZH, STATE_MISSING, STATE_ZH, format_value, place_words
+from ..vocab import FILE_STATUS_ZH, SEVERITIES, SEVERITY_ZH, STATE_MISSING, STATE_ZH, format_value, place_words
 from .words import FAIL, PASS, REVIEW_ZH, UNREADABLE, VERDICT_HINT, VERDICT_ZH, WARN
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def verdict(status: str, warnings: int) -> str:
@@ -41,7 +40,7 @@ class FindingView:
 def finding_views(result: FileResult, form=None) -> list[FindingView]:
     names = rule_names(form)
     out = []
-    for f in sorted(result.findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3)):
+    for f in sorted(result.findings, key=lambda f: SEVERITIES.index(f.severity) if f.severity in SEVERITIES else len(SEVERITIES)):
         out.append(FindingView(
             severity=f.severity, severity_text=SEVERITY_ZH.get(f.severity, f.severity), rule=rule_label(f.rule, names),
             sheet=f.sheet or "", cell=f.cell or "", row_label=f.row_label or "", col_label=f.col_label or "",

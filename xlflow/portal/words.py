@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..vocab import format_number
+from ..vocab import REVIEW_ACTION_ZH, REVIEW_STATE_ZH, format_number
 
 # An upload's verdict in one line (the findings page, the history, the JSON answer's "verdict").
 PASS, WARN, FAIL, UNREADABLE = "pass", "warn", "fail", "unreadable"
@@ -18,8 +18,8 @@ VERDICT_HINT = {
 }
 
 # The clerk's review of an agency's counted return.
-REVIEW_ZH = {"": "待审核", "accepted": "已确认", "returned": "已退回"}
-REVIEW_ACTIONS = {"accept": "确认", "return": "退回", "reopen": "重新开放"}
+REVIEW_ZH = REVIEW_STATE_ZH
+REVIEW_ACTIONS = REVIEW_ACTION_ZH
 
 NOT_FOUND_TEXT = "链接无效或已失效。请向县政务公开办公室索取新的填报链接。"
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from ..roster import Agency
+from ..vocab import REVIEW_ACTION_ZH
 from . import schema as t
 from .config import WorkspaceError
 from .db import reading, writing
@@ -59,7 +60,6 @@ reviews = sa.Table(
 )
 
 DECISIONS = {"accept": "accepted", "return": "returned", "reopen": ""}
-_DECISION_WORDS = {"accept": "确认", "return": "退回", "reopen": "重新开放"}
 
 
 def token_digest(token: str) -> str:
@@ -196,7 +196,7 @@ class AccessMixin:
             if DECISIONS[decision]:
                 conn.execute(reviews.insert().values(submission_id=submission_id, decision=DECISIONS[decision],
                                                      comment=comment.strip(), at=time_text(now()), actor=actor))
-            detail = f"{_DECISION_WORDS[decision]}：{sub.filename}" + (f"（意见：{comment.strip()}）" if comment.strip() else "")
+            detail = f"{REVIEW_ACTION_ZH[decision]}：{sub.filename}" + (f"（意见：{comment.strip()}）" if comment.strip() else "")
             audit(conn, f"review-{decision}", actor=actor, year=sub.year, agency_code=sub.agency_code, detail=detail)
 
     def _submission_year(self, submission_id: int) -> int:

@@ -22,6 +22,7 @@ from ..results import FileResult
 from ..validate import input_files
 from ..validate.dependencies import code_version, digest_for, static_key
 from ..validate.isolation import Limits, ValidationPool
+from ..vocab import UPLOAD_STATUS_ZH
 from . import schema as t
 from .blobs import sha256
 from .config import WorkspaceError
@@ -41,11 +42,10 @@ _s = t.submissions
 _DUPLICATE = (sa.select(_s.c.id, _s.c.agency_code, _s.c.filename, _s.c.received_at, _s.c.current, _s.c.late, _s.c.result)
               .where(_s.c.year == sa.bindparam("y"), _s.c.sha256 == sa.bindparam("h")))
 _INSERT = _s.insert().returning(_s.c.id)
-_STATUS_ZH = {"valid": "通过", "invalid": "未通过", "unreadable": "无法读取"}
 
 
 def status_zh(status: str) -> str:
-    return _STATUS_ZH.get(status, status)
+    return UPLOAD_STATUS_ZH.get(status, status)
 
 
 class IngestMixin:
