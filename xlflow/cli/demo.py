@@ -39,6 +39,8 @@ def demo(
         years = "、".join(map(str, w.years))
         typer.echo(f"工作区（{years} 两个年度，可继续用 xlflow status/add/merge/log 操作）：{w.root.resolve()}")
         typer.echo(f"  跨年度核对自动进行：{len(w.flagged)} 个单位的上年结转与上一年度不一致（警告）：{'、'.join(w.flagged) or '无'}；工作区汇总表：{w.summary.resolve()}")
+        typer.echo(f"  报送平台：xlflow admin-password {w.root.resolve()} 设置管理密码，再 xlflow serve {w.root.resolve()}，"
+                   "用浏览器打开 http://127.0.0.1:8000/login；各单位的链接用 xlflow links 生成")
 
 
 def register(app: typer.Typer) -> None:
