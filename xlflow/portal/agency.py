@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..export import file_entry
-from .pages import download, forbidden, message, not_found, page, posted_form, run, today, ws
+from .pages import annotated_download, download, forbidden, message, not_found, page, posted_form, run, today, ws
 from .presenter import result_view, submission_view, verdict
 from .security import SPREADSHEET_SUFFIXES, csrf_ok, plausible_token, safe_filename, suffix_of
 from .words import REVIEW_ZH, VERDICT_ZH, days_left_words
@@ -171,11 +171,7 @@ async def annotated(request: Request) -> Response:
     sub = await _own_submission(request, found)
     if sub is None:
         return not_found()
-    data = await run(ws(request).annotated_bytes, sub.id)
-    if data is None:
-        return not_found()
-    stem, _, suffix = sub.filename.rpartition(".")
-    return download(f"{stem or sub.filename}_校验标注.{suffix or 'xlsx'}", data)
+    return await annotated_download(request, sub)
 
 
 routes = [

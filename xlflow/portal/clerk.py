@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import XlflowError
-from .pages import download, forbidden, message, not_found, page, posted_form, run, today, ws
+from .pages import annotated_download, download, forbidden, message, not_found, page, posted_form, run, today, ws
 from .presenter import dashboard_rows, result_view, submission_view
 from .words import REVIEW_ACTIONS, REVIEW_ZH, days_left_words
 
@@ -147,11 +147,7 @@ async def submission_annotated(request: Request) -> Response:
     sub = await _submission(request)
     if sub is None:
         return not_found()
-    data = await run(ws(request).annotated_bytes, sub.id)
-    if data is None:
-        return not_found()
-    stem, _, suffix = sub.filename.rpartition(".")
-    return download(f"{stem or sub.filename}_校验标注.{suffix or 'xlsx'}", data)
+    return await annotated_download(request, sub)
 
 
 @clerk_only

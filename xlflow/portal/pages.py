@@ -64,6 +64,15 @@ def download(filename: str, data: bytes) -> Response:
                     headers={"content-disposition": content_disposition(filename)})
 
 
+async def annotated_download(request: Request, sub) -> Response:
+    """The annotated copy of submission ``sub`` (made under the workers' limits), or the 404."""
+    data = await run(ws(request).annotated_bytes, sub.id)
+    if data is None:
+        return not_found()
+    stem, _, suffix = sub.filename.rpartition(".")
+    return download(f"{stem or sub.filename}_校验标注.{suffix or 'xlsx'}", data)
+
+
 async def run(fn, *args, **kwargs):
     """A workspace call (database, worker pool, files) in a thread, off the event loop."""
     return await run_in_threadpool(fn, *args, **kwargs)
