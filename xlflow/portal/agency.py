@@ -29,7 +29,9 @@ async def _agency(request: Request, upload: bool = False):
     if not plausible_token(token):
         return None, _limited(state.bad_links.hit(client)) or not_found()
     key = _key(token)
-    wait = state.link_requests.hit(key) or (state.link_uploads.hit(key) if upload else None)
+    wait = state.link_requests.hit(key)  # a wait of 0.0 s is still a refusal: test for None
+    if wait is None and upload:
+        wait = state.link_uploads.hit(key)
     if wait is not None:
         return None, _too_many(request, wait)
     found = await run(ws(request).agency_for_token, token)
