@@ -7,12 +7,7 @@ if command -v chromium >/dev/null 2>&1 && chromium --headless=new --no-sandbox -
     echo "chromium already installed: $(chromium --version 2>/dev/null | head -n1)"
     exit 0
 fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk
+. "$(dirname "$0")/apt.sh"
+apt_install chromium fonts-noto-cjk
 command -v chromium >/dev/null 2>&1 || { echo "install-browser.sh: chromium still missing" >&2; exit 1; }
 echo "Installed: $(chromium --version 2>/dev/null | head -n1)"

@@ -21,14 +21,8 @@ if ready; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+. "$(dirname "$0")/apt.sh"
+apt_install "${PACKAGES[@]}"
 
 if ! ready; then
     echo "install-libreoffice.sh: packages installed but soffice / uno / pdftoppm still unusable" >&2

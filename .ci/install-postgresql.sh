@@ -13,13 +13,7 @@ if ready; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends postgresql
+. "$(dirname "$0")/apt.sh"
+apt_install postgresql
 ready || { echo "postgresql installed but initdb not found" >&2; exit 1; }
 echo "PostgreSQL installed: $(ls -d /usr/lib/postgresql/*/bin | head -n1)"
