@@ -141,25 +141,27 @@ def _refuse(request: Request, json_wanted: bool, code: str, text: str, status: i
     return message(request, "未能上传", text, status, back=_base(request))
 
 
-async def _own_submission(request: Request, found):
-    """The submission of the URL when it is this agency's (same year), else None."""
+async def _own_submission(request: Request):
+    """(year, agency, submission) of the URL when the link is good and the submission is this
+    agency's (same year); else (None, response): the link's refusal or the one 404."""
+    found, refusal = await _agency(request)
+    if refusal:
+        return None, refusal
     year, agency = found
     try:
         sid = int(request.path_params["sid"])
     except ValueError:
-        return None
+        return None, not_found()
     subs = await run(ws(request).submissions, year, agency.code)
-    return next((s for s in subs if s.id == sid and s.agency_code == agency.code), None)
+    sub = next((s for s in subs if s.id == sid and s.agency_code == agency.code), None)
+    return ((year, agency, sub), None) if sub is not None else (None, not_found())
 
 
 async def findings(request: Request) -> Response:
-    found, refusal = await _agency(request)
+    own, refusal = await _own_submission(request)
     if refusal:
         return refusal
-    sub = await _own_submission(request, found)
-    if sub is None:
-        return not_found()
-    year, agency = found
+    year, agency, sub = own
     w = ws(request)
     result = await run(w.result, sub.id)
     return page(request, "findings.html", agency=agency, year=year, base=_base(request), sub=submission_view(sub),
@@ -167,13 +169,10 @@ async def findings(request: Request) -> Response:
 
 
 async def annotated(request: Request) -> Response:
-    found, refusal = await _agency(request)
+    own, refusal = await _own_submission(request)
     if refusal:
         return refusal
-    sub = await _own_submission(request, found)
-    if sub is None:
-        return not_found()
-    return await annotated_download(request, sub)
+    return await annotated_download(request, own[2])
 
 
 routes = [
